@@ -1,0 +1,1 @@
+"""Detectors: one rule per module; the registry imports every public module here."""

@@ -1,0 +1,166 @@
+"""The library API: audit or fix a tree and get data back. The CLI is a thin layer over this.
+
+    from testmend.api import audit, fix
+    result = audit([Path("tests")])
+    result = fix([Path("tests")], write=True)
+"""
+from __future__ import annotations
+
+import difflib
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+from .config import Settings, load_settings
+from .discovery import discover
+from .engine import Job, Parsed, Progress, build_suite, chosen_fixes, parse_and_check, run_files, suite_findings
+from .fixing import compiles, render
+from .formatting import changed_ranges, format_ranges
+from .model import FileChange, FileError, FileResult, Finding, RunResult
+from .registry import select_rules
+from .rule import Fix
+from .source import SourceError, write_atomic
+
+
+def _prepare(paths: Sequence[Path], settings: Settings) -> tuple[list[Path], list[FileResult], Job, Sequence]:
+    rules = select_rules(list(settings.select), list(settings.ignore))
+    found = discover(list(paths), settings)
+    errors = [FileResult(p, error=FileError(p, msg)) for p, msg in found.errors]
+    suite = build_suite(found.files, rules, settings)
+    return found.files, errors, Job(settings, rules, suite, fix=False), rules
+
+
+def audit(paths: Sequence[Path], settings: Settings | None = None, progress: Progress | None = None) -> RunResult:
+    """Findings for every file under `paths`; nothing is changed."""
+    settings = settings or load_settings(list(paths))
+    files, errors, job, rules = _prepare(paths, settings)
+    results = run_files(files, job, progress)
+    return RunResult(files=errors + results, suite_findings=suite_findings(rules, job.suite, settings),
+                     files_seen=len(files))
+
+
+def fix(paths: Sequence[Path], settings: Settings | None = None, write: bool = False,
+        progress: Progress | None = None) -> RunResult:
+    """Compute every selected fix; write them (atomically) only if `write`."""
+    settings = settings or load_settings(list(paths))
+    files, errors, job, rules = _prepare(paths, settings)
+    job = Job(job.settings, job.rules, job.suite, fix=True)
+    results = run_files(files, job, progress)
+    run = RunResult(files=errors + results, suite_findings=suite_findings(rules, job.suite, settings),
+                    files_seen=len(files))
+    if write:
+        write_changes(run)
+    return run
+
+
+def write_changes(run: RunResult) -> None:
+    for change in run.changes:
+        try:
+            write_atomic(change.path, change.new, expected_digest=_digest(change.old))
+            run.written.append(change.path)
+        except SourceError as exc:
+            run.write_errors.append(FileError(change.path, str(exc)))
+        except OSError as exc:
+            run.write_errors.append(FileError(change.path, f"cannot be written ({exc.strerror}); left unchanged"))
+
+
+def _digest(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def unified_diff(change: FileChange) -> str:
+    old = change.old.decode("utf-8", errors="surrogateescape")
+    new = change.new.decode("utf-8", errors="surrogateescape")
+    name = change.path.as_posix()
+    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                 f"a/{name}", f"b/{name}")
+    out = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- interactive
+class Answer(enum.Enum):
+    YES = "y"  # apply this fix
+    NO = "n"  # skip it
+    ALL = "a"  # apply this fix and every later one of the same rule
+    QUIT = "q"  # stop: apply nothing more (what was approved is still written)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One fix offered for approval, with its diff against what is approved so far."""
+
+    finding: Finding
+    diff: str
+    index: int
+    total: int
+
+
+def fix_interactively(paths: Sequence[Path], ask: Callable[[Proposal], Answer],
+                      settings: Settings | None = None) -> RunResult:
+    """Offer each fix in turn; later fixes are shown on top of the approved ones.
+
+    Approved fixes are written file by file as soon as a file is done, so
+    quitting keeps what was approved. Runs in one process: a person is the
+    bottleneck here, not the parse.
+    """
+    settings = settings or load_settings(list(paths))
+    files, errors, job, rules = _prepare(paths, settings)
+    run = RunResult(files=list(errors), files_seen=len(files))
+    accept_rules: set[str] = set()
+    quitting = False
+    proposals = list(_all_proposals(files, job, run))
+    total = sum(len(fixes) for _, fixes in proposals)
+    index = 0
+    for parsed, fixes in proposals:
+        approved: list[tuple[Finding, Fix]] = []
+        for finding, fx in fixes:
+            index += 1
+            if quitting:
+                continue
+            if finding.code in accept_rules:
+                approved.append((finding, fx))
+                continue
+            before = render(parsed.module, [f for _, f in approved])  # type: ignore[arg-type]
+            after = render(parsed.module, [f for _, f in approved] + [fx])  # type: ignore[arg-type]
+            diff = "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                                f"a/{parsed.source.path.as_posix()}",
+                                                f"b/{parsed.source.path.as_posix()}"))
+            answer = ask(Proposal(finding, diff, index, total))
+            if answer is Answer.QUIT:
+                quitting = True
+            elif answer is Answer.ALL:
+                accept_rules.add(finding.code)
+                approved.append((finding, fx))
+            elif answer is Answer.YES:
+                approved.append((finding, fx))
+        change = None
+        if approved:
+            from .fixing import apply
+
+            result = apply(parsed.module, approved, settings, str(parsed.source.path))  # type: ignore[arg-type]
+            change = FileChange(parsed.source.path, parsed.source.raw, parsed.source.encode(result.text),
+                                applied=tuple(f for f, _ in result.applied), dropped=tuple(result.dropped))
+        run.files.append(FileResult(parsed.source.path, findings=tuple(f for f, _ in parsed.reports), change=change))
+    write_changes(run)
+    return run
+
+
+def _all_proposals(files: list[Path], job, run: RunResult) -> Iterator[tuple[Parsed, list[tuple[Finding, Fix]]]]:
+    for path in files:
+        parsed = parse_and_check(path, job)
+        if parsed is None:
+            continue
+        if isinstance(parsed, FileError):
+            run.files.append(FileResult(path, error=parsed))
+            continue
+        fixes = chosen_fixes(parsed.reports, job.settings.unsafe_fixes)
+        if fixes:
+            yield parsed, fixes
+        else:
+            run.files.append(FileResult(path, findings=tuple(f for f, _ in parsed.reports)))

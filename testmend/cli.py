@@ -1,0 +1,247 @@
+"""The command line: parse options, call the library, render, choose the exit code.
+
+Exit codes (as ruff): 0 nothing found / nothing to change, 1 findings or
+changes to make (or files that could not be processed), 2 usage error or an
+internal error.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from . import __version__, api
+from .config import ConfigError, Settings, load_settings
+from .model import RunResult
+from .output import json_report, text
+from .registry import all_rules, rule_by_code, select_rules
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    out = tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+    return out or None
+
+
+def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        click.option("--select", multiple=True, metavar="CODES",
+                     help="Only these rule codes or prefixes (TM1, TM101), comma-separated. Default: all."),
+        click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rule codes or prefixes."),
+        click.option("--exclude", multiple=True, metavar="PATTERN",
+                     help="Replace the default excludes with these gitignore-style patterns."),
+        click.option("--extend-exclude", multiple=True, metavar="PATTERN", help="Exclude these patterns too."),
+        click.option("--include", multiple=True, metavar="GLOB",
+                     help="File name patterns to collect (default: test_*.py, *_test.py, conftest.py)."),
+        click.option("--no-respect-gitignore", is_flag=True, default=False,
+                     help="Also process files that .gitignore excludes."),
+        click.option("-j", "--jobs", type=int, default=None, metavar="N",
+                     help="Worker processes (default: one per core)."),
+        click.option("--target-version", metavar="PY", help="Oldest Python the project supports, e.g. py310 "
+                     "(default: from requires-python)."),
+        click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="pyproject.toml to read [tool.testmend] from (default: the nearest one)."),
+        click.option("--color/--no-color", default=None, help="Colour the output (default: only on a terminal)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _settings(paths: tuple[Path, ...], kw: dict[str, Any], **extra: Any) -> Settings:
+    try:
+        settings = load_settings(
+            list(paths), config=kw.get("config"),
+            select=_split(kw["select"]), ignore=_split(kw["ignore"]),
+            exclude=_split(kw["exclude"]), extend_exclude=_split(kw["extend_exclude"]),
+            include=_split(kw["include"]), jobs=kw["jobs"], target_version=kw["target_version"],
+            respect_gitignore=False if kw["no_respect_gitignore"] else None, **extra,
+        )
+        select_rules(list(settings.select), list(settings.ignore))
+    except (ConfigError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    for warning in settings.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return settings
+
+
+def _color(flag: bool | None, stream: Any = None) -> bool:
+    if flag is not None:
+        return flag
+    stream = stream or sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _progress() -> tuple[Any, Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None, None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    task = bar.add_task("checking files", total=None)
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return bar, update
+
+
+def _run_with_progress(call: Callable[..., RunResult], *args: Any, **kwargs: Any) -> RunResult:
+    bar, update = _progress()
+    if bar is None:
+        return call(*args, **kwargs)
+    with bar:
+        return call(*args, progress=update, **kwargs)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="testmend")
+def main() -> None:
+    """Audit a Python test suite and mend it.
+
+    \b
+    testmend audit tests/            list the problems (nothing is changed)
+    testmend fix tests/              show the fixes as a diff (nothing is written)
+    testmend fix --write tests/      apply every safe fix
+    testmend fix --interactive tests/  approve fix by fix (y/n/a/q)
+    testmend rules [CODE]            what each rule flags and how it fixes it
+
+    Settings come from [tool.testmend] in the nearest pyproject.toml; options on
+    the command line win.
+    """
+
+
+@main.command()
+@common_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
+              show_default=True, help="Output format.")
+def audit(paths: tuple[Path, ...], fmt: str, **kw: Any) -> None:
+    """Report findings in PATHS (default: the current directory).
+
+    Exit status: 0 when nothing is found, 1 when there are findings or files
+    that could not be read, 2 on a usage error.
+    """
+    paths = paths or (Path("."),)
+    settings = _settings(paths, kw)
+    run = _run_with_progress(api.audit, list(paths), settings)
+    if fmt == "json":
+        click.echo(json_report.render(run), nl=False)
+    elif fmt == "sarif":
+        from .output import sarif
+
+        click.echo(sarif.render(run), nl=False)
+    else:
+        click.echo(text.audit_report(run, _color(kw["color"])), nl=False)
+    sys.exit(1 if run.findings or run.errors else 0)
+
+
+@main.command()
+@common_options
+@click.option("--write", "-w", is_flag=True, help="Apply the fixes (atomically, file by file).")
+@click.option("--interactive", "-i", is_flag=True, help="Show each fix and ask: y apply, n skip, "
+              "a apply this and the rest of its rule, q quit.")
+@click.option("--unsafe-fixes", is_flag=True, default=None,
+              help="Also apply fixes that may change behaviour (see `testmend rules`).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format; json carries the diffs and the residue report.")
+def fix(paths: tuple[Path, ...], write: bool, interactive: bool, unsafe_fixes: bool | None, fmt: str,
+        **kw: Any) -> None:
+    """Fix findings in PATHS. By default a dry run: prints a unified diff, writes nothing.
+
+    \b
+    Exit status: dry run: 0 when nothing would change, 1 when something would;
+    --write / --interactive: 0 when done, 1 when a file could not be processed.
+    Anything left unchanged is listed with the reason.
+    """
+    if write and interactive:
+        raise click.UsageError("--write and --interactive are exclusive: pick one")
+    paths = paths or (Path("."),)
+    settings = _settings(paths, kw, unsafe_fixes=unsafe_fixes)
+    color = _color(kw["color"])
+    if interactive:
+        run = api.fix_interactively(list(paths), _prompt(color), settings)
+    else:
+        run = _run_with_progress(api.fix, list(paths), settings, write=write)
+    diffs = {c.path: api.unified_diff(c) for c in run.changes}
+    if fmt == "json":
+        click.echo(json_report.render(run, fix_mode=True, diffs=diffs), nl=False)
+    else:
+        if not write and not interactive:
+            for change in run.changes:
+                d = diffs[change.path]
+                click.echo(text.colorize_diff(d) if color else d, nl=False)
+        click.echo(text.fix_report(run, color, written=write or interactive), nl=False, err=not write and not interactive and bool(run.changes))
+    if write or interactive:
+        sys.exit(1 if run.errors else 0)
+    sys.exit(1 if run.changes or run.errors else 0)
+
+
+PROMPT_HELP = """y - apply this fix
+n - skip this fix
+a - apply this fix and every remaining fix of the same rule
+q - quit; fixes approved so far are written, nothing else
+? - show this help"""
+
+
+def _prompt(color: bool) -> Callable[[api.Proposal], api.Answer]:
+    """Ask on the terminal with single keys; with piped stdin, read whole lines
+    (end of input means quit)."""
+    tty = sys.stdin.isatty()
+
+    def ask(p: api.Proposal) -> api.Answer:
+        f = p.finding
+        safety = f"{f.fix.safety.value} fix" if f.fix else ""
+        click.echo(f"\n[{p.index}/{p.total}] {text.finding_line(f, color)}")
+        click.echo(f"    {f.fix.description if f.fix else ''} ({safety})")
+        click.echo(text.colorize_diff(p.diff) if color else p.diff, nl=False)
+        while True:
+            click.echo("Apply this fix [y,n,a,q,?]? ", nl=False)
+            if tty:
+                try:
+                    key = click.getchar()
+                except (EOFError, KeyboardInterrupt):
+                    key = "q"
+                click.echo(key)
+            else:
+                line = sys.stdin.readline()
+                if not line:
+                    click.echo()
+                    return api.Answer.QUIT
+                key = line.strip()[:1]
+            key = key.lower()
+            for answer in api.Answer:
+                if key == answer.value:
+                    return answer
+            click.echo(PROMPT_HELP)
+
+    return ask
+
+
+@main.command()
+@click.argument("code", required=False)
+def rules(code: str | None) -> None:
+    """List the rules, or explain one (what it flags, why, an example, fix safety)."""
+    if code:
+        rule = rule_by_code(code)
+        if rule is None:
+            raise click.UsageError(f"unknown rule {code!r}; run 'testmend rules' for the list")
+        fix = rule.fix_safety.value if rule.fix_safety else "none"
+        click.echo(f"{rule.code} {rule.name} (severity: {rule.severity.value}, fix: {fix})\n")
+        click.echo(rule.doc())
+        return
+    rows = [("code", "name", "severity", "fix", "summary")]
+    for rule in all_rules():
+        rows.append((rule.code, rule.name, rule.severity.value,
+                     rule.fix_safety.value if rule.fix_safety else "-", rule.summary()))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for r in rows:
+        click.echo("  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,159 @@
+"""Settings, from `[tool.testmend]` in pyproject.toml and the command line.
+
+Keys equal the long option names (`select`, `ignore`, `exclude`,
+`extend-exclude`, `include`, `unsafe-fixes`, `jobs`, `respect-gitignore`,
+`target-version`, `line-length`); a sub-table per rule code holds that rule's
+options (`[tool.testmend.TM601] max-lines = 60`). Command-line values win.
+Unknown keys are reported, never silently ignored.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_INCLUDE = ("test_*.py", "*_test.py", "conftest.py")
+DEFAULT_EXCLUDE = (
+    ".git/", ".hg/", ".svn/", ".tox/", ".nox/", ".venv/", "venv/", "env/", "__pycache__/",
+    "build/", "dist/", "node_modules/", "site-packages/", ".eggs/", "*.egg-info/",
+    ".mypy_cache/", ".pytest_cache/", ".ruff_cache/",
+)
+KNOWN_KEYS = {
+    "select", "ignore", "exclude", "extend-exclude", "include", "unsafe-fixes", "jobs",
+    "respect-gitignore", "target-version", "line-length",
+}
+_PY_VERSIONS = [(3, minor) for minor in range(3, 16)]
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path = Path(".")
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    unsafe_fixes: bool = False
+    jobs: int = 0  # 0: one per core
+    respect_gitignore: bool = True
+    target_versions: tuple[tuple[int, int], ...] = ()  # Python versions the project supports
+    line_length: int = 88
+    rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    config_file: Path | None = None
+    warnings: tuple[str, ...] = ()
+
+    def options_for(self, code: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
+        return {**defaults, **self.rule_options.get(code, {})}
+
+    def workers(self) -> int:
+        return self.jobs if self.jobs > 0 else (os.cpu_count() or 1)
+
+
+def find_pyproject(start: Path) -> Path | None:
+    start = start.resolve()
+    for directory in [start, *start.parents] if start.is_dir() else list(start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _versions_from_requires(spec: str) -> tuple[tuple[int, int], ...]:
+    """Python versions allowed by a requires-python specifier (lower/upper bounds only)."""
+    low, high = (3, 0), (3, 99)
+    for part in spec.split(","):
+        m = re.match(r"\s*(>=|>|==|~=|<|<=)\s*(\d+)\.(\d+)", part)
+        if not m:
+            continue
+        op, ver = m.group(1), (int(m.group(2)), int(m.group(3)))
+        if op in (">=", "~=", "=="):
+            low = max(low, ver)
+        elif op == ">":
+            low = max(low, (ver[0], ver[1] + 1))
+        elif op == "<":
+            high = min(high, (ver[0], ver[1] - 1))
+        elif op == "<=":
+            high = min(high, ver)
+    return tuple(v for v in _PY_VERSIONS if low <= v <= high)
+
+
+def parse_target(value: str) -> tuple[tuple[int, int], ...]:
+    """'py310' or '3.10' -> that version and every later one."""
+    m = re.fullmatch(r"(?:py)?3\.?(\d+)", value.strip().lower())
+    if not m:
+        raise ConfigError(f"target-version {value!r} is not a Python version such as 'py310'")
+    minor = int(m.group(1))
+    return tuple(v for v in _PY_VERSIONS if v >= (3, minor))
+
+
+def load_settings(paths: list[Path], config: Path | None = None, **overrides: Any) -> Settings:
+    """Settings for a run over `paths`: the nearest pyproject.toml, then `overrides`
+    (command-line values; None means "not given")."""
+    anchor = paths[0] if paths else Path.cwd()
+    pyproject = config or find_pyproject(anchor if anchor.exists() else Path.cwd())
+    settings = Settings(root=(pyproject.parent if pyproject else Path.cwd()).resolve())
+    warnings: list[str] = []
+    if pyproject is not None:
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{pyproject}: cannot be read as TOML ({exc})") from exc
+        settings = replace(settings, config_file=pyproject)
+        settings = _apply_project(settings, data, warnings, pyproject)
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if "extend_exclude" in values:
+        values["exclude"] = tuple(values.get("exclude", settings.exclude)) + tuple(values.pop("extend_exclude"))
+    if "target_version" in values:
+        values["target_versions"] = parse_target(values.pop("target_version"))
+    for key in ("select", "ignore", "include", "exclude"):
+        if key in values:
+            values[key] = tuple(values[key])
+    return replace(settings, warnings=tuple(warnings), **values)
+
+
+def _apply_project(settings: Settings, data: dict[str, Any], warnings: list[str], path: Path) -> Settings:
+    tool = data.get("tool", {})
+    requires = data.get("project", {}).get("requires-python")
+    if isinstance(requires, str):
+        settings = replace(settings, target_versions=_versions_from_requires(requires))
+    black_len = tool.get("black", {}).get("line-length")
+    if isinstance(black_len, int):
+        settings = replace(settings, line_length=black_len)
+    cfg = tool.get("testmend", {})
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"{path}: [tool.testmend] must be a table")
+    changes: dict[str, Any] = {}
+    rule_options: dict[str, dict[str, Any]] = {}
+    for key, value in cfg.items():
+        if re.fullmatch(r"TM\d+", key):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: [tool.testmend.{key}] must be a table of options")
+            rule_options[key] = {k.replace("-", "_"): v for k, v in value.items()}
+            continue
+        if key not in KNOWN_KEYS:
+            warnings.append(f"{path}: unknown key {key!r} in [tool.testmend] (ignored)")
+            continue
+        attr = key.replace("-", "_")
+        if key in ("select", "ignore", "exclude", "extend-exclude", "include"):
+            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                raise ConfigError(f"{path}: [tool.testmend] {key} must be a list of strings")
+            value = tuple(value)
+        if key == "extend-exclude":
+            changes["exclude"] = tuple(changes.get("exclude", settings.exclude)) + value
+            continue
+        if key == "target-version":
+            changes["target_versions"] = parse_target(str(value))
+            continue
+        changes[attr] = value
+    return replace(settings, rule_options=rule_options, **changes)

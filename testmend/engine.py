@@ -1,0 +1,233 @@
+"""The engine: discover files, build suite analyses, check and fix each file.
+
+Phases:
+  1. suite analyses (only those a selected rule needs): every file is indexed
+     on a cheap `ast` parse, in parallel; each analysis builds one result
+     from all of them (the class graph, later the fixture index);
+  2. per file, in parallel: a byte pre-filter decides whether any selected
+     rule can apply; if so the file is parsed once with libcst, every rule runs
+     in one batched traversal, and (in fix modes) the chosen fixes are applied,
+     validated and formatted;
+  3. rules with suite-wide findings report them from the suite data.
+A failure in one file becomes a `FileError` for that file; a worker process
+that dies is replaced, and only the file it was working on is reported.
+"""
+from __future__ import annotations
+
+import ast
+import multiprocessing
+import traceback
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from .config import Settings
+from .fixing import apply
+from .model import FileChange, FileError, FileResult, Finding, Safety
+from .rule import FileContext, Fix, Rule, SuiteIndex
+from .source import SourceError, SourceFile, read_source
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every worker needs to know; sent to each worker once."""
+
+    settings: Settings
+    rules: tuple[type[Rule], ...]
+    suite: SuiteIndex
+    fix: bool
+
+
+# ---------------------------------------------------------------- one file
+@dataclass
+class Parsed:
+    source: SourceFile
+    module: cst.Module | None
+    reports: list[tuple[Finding, Fix | None]]
+    error: FileError | None = None
+    notes: tuple[str, ...] = ()
+
+
+def parse_and_check(path: Path, job: Job) -> Parsed | FileError | None:
+    """Read, parse once and run every applicable rule; None if no rule applies."""
+    try:
+        source = read_source(path)
+    except SourceError as exc:
+        return FileError(path, str(exc))
+    rules = [r for r in job.rules if r.prefilter is None or r.prefilter.search(source.raw)]
+    if not rules:
+        return None
+    try:
+        module = cst.parse_module(source.text)
+    except cst.ParserSyntaxError as exc:
+        return FileError(path, f"syntax error at line {exc.raw_line}, column {exc.raw_column}: "
+                               f"{exc.message}; testmend only reads files that parse")
+    except RecursionError:
+        return FileError(path, "too deeply nested for libcst to parse; left unchanged")
+    try:
+        roundtrip = module.code
+    except RecursionError:
+        roundtrip = None
+    if roundtrip != source.text:
+        return FileError(path, "libcst cannot reproduce this file byte for byte (a known libcst "
+                               "defect, e.g. `except E :`); left unchanged")
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    instances = []
+    for rule in rules:
+        context = FileContext(path=path, module=module, suite=job.suite,
+                              options=job.settings.options_for(rule.code, rule.defaults))
+        instances.append(rule(context))
+    wrapper.visit_batched(instances)
+    reports = [r for inst in instances for r in inst.reports]
+    reports.sort(key=lambda r: (r[0].span.line, r[0].span.column, r[0].code))
+    return Parsed(source, module, reports)
+
+
+def chosen_fixes(reports: Iterable[tuple[Finding, Fix | None]], unsafe: bool) -> list[tuple[Finding, Fix]]:
+    return [(f, fix) for f, fix in reports if fix is not None and (fix.safety is Safety.SAFE or unsafe)]
+
+
+def process_file(path: Path, job: Job) -> FileResult:
+    try:
+        parsed = parse_and_check(path, job)
+        if parsed is None:
+            return FileResult(path)
+        if isinstance(parsed, FileError):
+            return FileResult(path, error=parsed)
+        findings = tuple(f for f, _ in parsed.reports)
+        change = None
+        if job.fix:
+            chosen = chosen_fixes(parsed.reports, job.settings.unsafe_fixes)
+            if chosen:
+                assert parsed.module is not None
+                result = apply(parsed.module, chosen, job.settings, str(path))
+                new = parsed.source.encode(result.text)
+                change = FileChange(path, parsed.source.raw, new,
+                                    applied=tuple(f for f, _ in result.applied),
+                                    dropped=tuple(result.dropped))
+        return FileResult(path, findings=findings, change=change)
+    except SourceError as exc:
+        return FileResult(path, error=FileError(path, str(exc)))
+    except Exception as exc:  # a bug in a rule: report it for this file, keep going
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        return FileResult(path, error=FileError(
+            path, f"internal error ({exc.__class__.__name__}: {exc} at {Path(where.filename).name}:"
+                  f"{where.lineno}); please report it with this file"))
+
+
+# ---------------------------------------------------------------- pool
+_JOB: Job | None = None
+
+
+def _init_worker(job: Job) -> None:
+    global _JOB
+    _JOB = job
+
+
+def _work_chunk(paths: list[Path]) -> list[FileResult]:
+    assert _JOB is not None
+    return [process_file(p, _JOB) for p in paths]
+
+
+def _index_chunk(args: tuple[list[Path], tuple[Any, ...]]) -> list[tuple[Path, dict[str, Any]]]:
+    paths, analyses = args
+    out = []
+    for path in paths:
+        try:
+            text = read_source(path).text
+            tree = ast.parse(text, filename=str(path))
+        except (SourceError, SyntaxError, ValueError, RecursionError):
+            continue
+        out.append((path, {a.name: a.index_file(path, tree, text) for a in analyses}))
+    return out
+
+
+def _chunks(items: Sequence[Path], workers: int) -> list[list[Path]]:
+    size = max(1, min(16, len(items) // (workers * 4) or 1))
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+
+
+def _pool(workers: int, job: Job | None) -> ProcessPoolExecutor:
+    ctx = multiprocessing.get_context("fork") if hasattr(multiprocessing, "get_context") else None
+    if job is None:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(job,))
+
+
+def run_files(paths: Sequence[Path], job: Job, progress: Progress | None = None) -> list[FileResult]:
+    """Process every file, in parallel when it pays; results in the order of `paths`."""
+    workers = min(job.settings.workers(), max(1, len(paths) // 2))
+    results: dict[Path, FileResult] = {}
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, len(paths))
+
+    if workers <= 1:
+        for p in paths:
+            results[p] = process_file(p, job)
+            tick(1)
+        return [results[p] for p in paths]
+
+    pending = _chunks(paths, workers)
+    while pending:
+        retry: list[list[Path]] = []
+        with _pool(workers, job) as pool:
+            futures: dict[Future[list[FileResult]], list[Path]] = {
+                pool.submit(_work_chunk, chunk): chunk for chunk in pending
+            }
+            for fut, chunk in futures.items():
+                try:
+                    for r in fut.result():
+                        results[r.path] = r
+                    tick(len(chunk))
+                except BrokenProcessPool:
+                    if len(chunk) == 1:
+                        results[chunk[0]] = FileResult(chunk[0], error=FileError(
+                            chunk[0], "the worker process died while handling this file "
+                                      "(out of memory or a crash in a native extension); left unchanged"))
+                        tick(1)
+                    else:
+                        retry.extend([p] for p in chunk)
+        pending = retry
+    return [results[p] for p in paths]
+
+
+def build_suite(paths: Sequence[Path], rules: Sequence[type[Rule]], settings: Settings) -> SuiteIndex:
+    analyses: dict[str, Any] = {}
+    for rule in rules:
+        for analysis in rule.needs:
+            analyses[analysis.name] = analysis
+    suite = SuiteIndex(root=settings.root)
+    if not analyses:
+        return suite
+    todo = tuple(analyses.values())
+    workers = min(settings.workers(), max(1, len(paths) // 8))
+    facts: list[tuple[Path, dict[str, Any]]] = []
+    if workers <= 1:
+        facts = _index_chunk((list(paths), todo))
+    else:
+        with _pool(workers, None) as pool:
+            for part in pool.map(_index_chunk, [(c, todo) for c in _chunks(paths, workers)]):
+                facts.extend(part)
+    for analysis in todo:
+        per_file = {p: f[analysis.name] for p, f in facts}
+        suite.data[analysis.name] = analysis.build(per_file, settings.root)
+    return suite
+
+
+def suite_findings(rules: Sequence[type[Rule]], suite: SuiteIndex, settings: Settings) -> list[Finding]:
+    out: list[Finding] = []
+    for rule in rules:
+        out.extend(rule.check_suite(suite, settings.options_for(rule.code, rule.defaults)))
+    return out

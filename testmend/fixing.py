@@ -1,0 +1,146 @@
+"""Applying fixes to a parsed file: all edits of a fix or none, validated before use.
+
+`apply` composes every chosen fix in one transform (an edit receives its node
+after nested edits were applied, so fixes inside fixes compose), adds the
+imports the fixes need, re-compiles the result, and drops any fix whose edits
+would produce code that does not compile, reporting it instead.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import libcst as cst
+from libcst._nodes.internal import CodegenState
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+
+from .config import Settings
+from .formatting import format_ranges
+from .model import Finding
+from .rule import Edit, Fix
+
+
+@dataclass
+class Applied:
+    text: str
+    applied: list[tuple[Finding, Fix]]
+    dropped: list[tuple[Finding, str]]
+
+
+class _ApplyEdits(cst.CSTTransformer):
+    def __init__(self, edits: dict[cst.CSTNode, Edit], reformat: set[cst.CSTNode]) -> None:
+        super().__init__()
+        self.edits = edits
+        self.reformat = reformat
+        self.produced: list[cst.CSTNode] = []  # replacements black should lay out
+
+    def on_leave(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+        edit = self.edits.get(original_node)
+        if edit is None:
+            return updated_node
+        result = edit(updated_node)
+        if original_node in self.reformat and isinstance(result, cst.CSTNode):
+            self.produced.append(result)
+        return result
+
+
+@dataclass
+class _LineTrackingState(CodegenState):
+    """Codegen that also records the lines of a few chosen nodes (one pass, no
+    full position metadata)."""
+
+    marked: frozenset[int] = frozenset()
+    line: int = 1
+    ranges: list[tuple[int, int]] = field(default_factory=list)
+    _starts: list[int] = field(default_factory=list)
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+        self.line += value.count("\n")
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if id(node) in self.marked:
+            skip = len(getattr(node, "leading_lines", ()))  # comments above a statement stay as they are
+            self._starts.append(self.line + skip)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        if id(node) in self.marked:
+            end = self.line - 1 if self.tokens and self.tokens[-1].endswith("\n") else self.line
+            self.ranges.append((self._starts.pop(), max(end, 1)))
+
+
+def render(module: cst.Module, fixes: Sequence[Fix]) -> str:
+    """The module's code with `fixes` applied (no validation, no formatting)."""
+    return render_with_ranges(module, fixes)[0]
+
+
+def render_with_ranges(module: cst.Module, fixes: Sequence[Fix]) -> tuple[str, list[tuple[int, int]]]:
+    """The code with `fixes` applied, and the line ranges black should format."""
+    edits: dict[cst.CSTNode, Edit] = {}
+    reformat: set[cst.CSTNode] = set()
+    for fix in fixes:
+        edits.update(fix.edits)
+        if fix.reformat:
+            reformat.update(fix.edits)
+    if not edits:
+        return module.code, []
+    applier = _ApplyEdits(edits, reformat)
+    new = module.visit(applier)
+    needed = sorted({m for fix in fixes for m in fix.imports})
+    if needed:
+        context = CodemodContext()
+        for name in needed:
+            AddImportsVisitor.add_needed_import(context, name)
+        new = new.visit(AddImportsVisitor(context))
+    if not applier.produced:
+        return new.code, []
+    state = _LineTrackingState(default_indent=new.default_indent, default_newline=new.default_newline,
+                               marked=frozenset(id(n) for n in applier.produced))
+    new._codegen(state)
+    return "".join(state.tokens), sorted(state.ranges)
+
+
+def compiles(text: str, filename: str) -> str | None:
+    """None if `text` compiles, else the error."""
+    try:
+        compile(text, filename, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None)
+        return f"{exc.__class__.__name__}: {getattr(exc, 'msg', exc)}" + (f" (line {line})" if line else "")
+    return None
+
+
+def apply(module: cst.Module, chosen: Sequence[tuple[Finding, Fix]], settings: Settings, filename: str) -> Applied:
+    taken: list[tuple[Finding, Fix]] = []
+    dropped: list[tuple[Finding, str]] = []
+    claimed: set[cst.CSTNode] = set()
+    for finding, fix in chosen:
+        if claimed & fix.edits.keys():
+            dropped.append((finding, "overlaps another fix in this run; run testmend again to apply it"))
+            continue
+        claimed |= fix.edits.keys()
+        taken.append((finding, fix))
+
+    text, ranges = render_with_ranges(module, [f for _, f in taken])
+    error = compiles(text, filename)
+    if error is not None:
+        # find the culprits one by one; keep the fixes that compile on their own
+        good: list[tuple[Finding, Fix]] = []
+        for finding, fix in taken:
+            problem = compiles(render(module, [f for _, f in good] + [fix]), filename)
+            if problem is None:
+                good.append((finding, fix))
+            else:
+                dropped.append((finding, f"the fixed code would not compile ({problem}); left unchanged"))
+        taken = good
+        text, ranges = render_with_ranges(module, [f for _, f in taken])
+        if compiles(text, filename) is not None:
+            dropped.extend((f, "the fixed code would not compile; left unchanged") for f, _ in taken)
+            return Applied(module.code, [], dropped)
+
+    if ranges:
+        formatted = format_ranges(text, ranges, settings)
+        if formatted != text and compiles(formatted, filename) is None:
+            text = formatted
+    return Applied(text, taken, dropped)

@@ -1,0 +1,124 @@
+"""The base class every rule derives from, and the context a rule runs in.
+
+A rule is one class in one file under `detectors/`: a libcst visitor that
+reports findings, each optionally carrying a `Fix` built by the paired codemod
+in `codemods/`. All rules of a file run in one batched traversal of one parse.
+A rule that needs the whole suite names the analyses it `needs`: each indexes
+every file first (in parallel, on a cheap `ast` parse) and builds one shared
+result, which the rule reads from `context.suite.data`.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Mapping, Union
+
+import libcst as cst
+from libcst.metadata import PositionProvider
+
+from .model import Finding, FixInfo, Safety, Severity, Span
+
+NodeResult = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel]
+# An edit receives the node as it is after its children were transformed
+# (so fixes nested inside each other compose) and returns its replacement.
+Edit = Callable[[Any], NodeResult]
+
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Fix safety")
+
+
+@dataclass(eq=False)
+class Fix:
+    """A codemod's answer to one finding: edits to apply all together or not at all."""
+
+    description: str
+    safety: Safety
+    edits: dict[cst.CSTNode, Edit]
+    imports: tuple[str, ...] = ()  # modules the fixed code needs ("pytest", "re")
+    reformat: bool = False  # the fix wrote lines that black should lay out
+
+    def info(self) -> FixInfo:
+        return FixInfo(safety=self.safety, description=self.description)
+
+
+@dataclass
+class SuiteIndex:
+    """What the suite phase built from every file, for rules that look beyond one file."""
+
+    data: dict[str, Any] = field(default_factory=dict)  # analysis name -> what it built
+    root: Path = Path(".")
+
+
+@dataclass
+class FileContext:
+    path: Path
+    module: cst.Module
+    suite: SuiteIndex
+    options: Mapping[str, Any]
+
+
+class Rule(cst.BatchableCSTVisitor):
+    """Base class: subclasses set the ClassVars and report from visit_* methods."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    # Safety of the paired codemod's fixes; None when the rule has no codemod.
+    fix_safety: ClassVar[Safety | None] = None
+    # A file whose bytes do not match this is skipped without a libcst parse.
+    prefilter: ClassVar[re.Pattern[bytes] | None] = None
+    # Per-rule options, read from [tool.testmend.<code>] with these defaults.
+    defaults: ClassVar[dict[str, Any]] = {}
+    # Suite analyses this rule reads from `context.suite.data` (see engine.py).
+    needs: ClassVar[tuple[Any, ...]] = ()
+
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__()
+        self.context = context
+        self.reports: list[tuple[Finding, Fix | None]] = []
+
+    # ------------------------------------------------------------ reporting
+    def report(self, node: cst.CSTNode, message: str, fix: Fix | None = None) -> None:
+        pos = self.get_metadata(PositionProvider, node)
+        span = Span(pos.start.line, pos.start.column, pos.end.line, pos.end.column)
+        finding = Finding(
+            code=self.code,
+            path=self.context.path,
+            span=span,
+            message=message,
+            severity=self.severity,
+            fix=fix.info() if fix else None,
+        )
+        self.reports.append((finding, fix))
+
+    # ------------------------------------------------------------ suite phase
+    @classmethod
+    def check_suite(cls, suite: SuiteIndex, options: Mapping[str, Any]) -> list[Finding]:
+        """Findings that only the whole suite shows (after every file was checked)."""
+        return []
+
+    # ------------------------------------------------------------ docs
+    @classmethod
+    def doc(cls) -> str:
+        return textwrap.dedent(cls.__doc__ or "").strip()
+
+    @classmethod
+    def summary(cls) -> str:
+        return cls.doc().splitlines()[0] if cls.doc() else cls.name
+
+    @classmethod
+    def doc_sections(cls) -> dict[str, str]:
+        sections: dict[str, str] = {}
+        current = None
+        for line in cls.doc().splitlines():
+            heading = line.strip().rstrip(":")
+            if line.startswith("## ") or heading in DOC_SECTIONS and line.endswith(":"):
+                current = line.lstrip("# ").strip().rstrip(":")
+                sections[current] = ""
+            elif current:
+                sections[current] += line + "\n"
+        return {k: v.strip() for k, v in sections.items()}
