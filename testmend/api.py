@@ -28,7 +28,48 @@ def _prepare(paths: Sequence[Path], settings: Settings) -> tuple[list[Path], lis
     found = discover(list(paths), settings)
     errors = [FileResult(p, error=FileError(p, msg)) for p, msg in found.errors]
     suite = build_suite(found.files, rules, settings)
-    return found.files, errors, Job(settings, rules, suite, fix=False), rules
+    files = found.files + _helper_modules(paths, found.files, rules, suite, settings)
+    return files, errors, Job(settings, rules, suite, fix=False), rules
+
+
+def _helper_modules(paths: Sequence[Path], files: list[Path], rules: Sequence, suite, settings: Settings) -> list[Path]:
+    """Non-test modules under the given directories that a suite analysis found the
+    tests depend on (base classes, mixins), minus anything excluded."""
+    dirs = [p.resolve() for p in paths if p.is_dir()]
+    have = {f.resolve() for f in files}
+    extra: list[Path] = []
+    for rule in rules:
+        for analysis in rule.needs:
+            getter = getattr(analysis, "extra_files", None)
+            data = suite.data.get(analysis.name)
+            if getter is None or data is None:
+                continue
+            for path in getter(data):
+                resolved = path.resolve()
+                if resolved in have or not any(d in resolved.parents for d in dirs):
+                    continue
+                have.add(resolved)
+                extra.append(path)
+    if not extra:
+        return []
+    kept = discover(extra, settings).files  # explicit files: only .py checks apply
+    excluded = _excluded(kept, settings)
+    return [p for p in kept if p not in excluded]
+
+
+def _excluded(paths: list[Path], settings: Settings) -> set[Path]:
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
+    out = set()
+    for p in paths:
+        try:
+            rel = p.resolve().relative_to(settings.root).as_posix()
+        except ValueError:
+            continue
+        if spec.match_file(rel):
+            out.add(p)
+    return out
 
 
 def audit(paths: Sequence[Path], settings: Settings | None = None, progress: Progress | None = None) -> RunResult:
@@ -126,8 +167,8 @@ def fix_interactively(paths: Sequence[Path], ask: Callable[[Proposal], Answer],
             if finding.code in accept_rules:
                 approved.append((finding, fx))
                 continue
-            before = render(parsed.module, [f for _, f in approved])  # type: ignore[arg-type]
-            after = render(parsed.module, [f for _, f in approved] + [fx])  # type: ignore[arg-type]
+            before = render(parsed.module, [f for _, f in approved], parsed.positions)  # type: ignore[arg-type]
+            after = render(parsed.module, [f for _, f in approved] + [fx], parsed.positions)  # type: ignore[arg-type]
             diff = "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                                 f"a/{parsed.source.path.as_posix()}",
                                                 f"b/{parsed.source.path.as_posix()}"))
@@ -143,7 +184,7 @@ def fix_interactively(paths: Sequence[Path], ask: Callable[[Proposal], Answer],
         if approved:
             from .fixing import apply
 
-            result = apply(parsed.module, approved, settings, str(parsed.source.path))  # type: ignore[arg-type]
+            result = apply(parsed.module, approved, settings, str(parsed.source.path), parsed.positions)  # type: ignore[arg-type]
             change = FileChange(parsed.source.path, parsed.source.raw, parsed.source.encode(result.text),
                                 applied=tuple(f for f, _ in result.applied), dropped=tuple(result.dropped))
         run.files.append(FileResult(parsed.source.path, findings=tuple(f for f, _ in parsed.reports), change=change))

@@ -166,6 +166,7 @@ class ClassGraph:
 
     classes: dict[str, ClassFacts] = field(default_factory=dict)
     owner_path: dict[str, Path] = field(default_factory=dict)
+    loaded: set[Path] = field(default_factory=set)  # modules read because a class inherits from them
     _children: dict[str, set[str]] = field(default_factory=dict)
     _mro: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
 
@@ -195,6 +196,7 @@ class ClassGraph:
                     known[mod] = extra or ModuleFacts(mod, Path(), (), ())
                     if extra is not None:
                         pending.append(extra)
+                        graph.loaded.add(extra.path)
         for qual, c in graph.classes.items():
             for base in c.bases:
                 graph._children.setdefault(graph._canon(base), set()).add(qual)

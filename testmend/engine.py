@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .config import Settings
 from .fixing import apply
@@ -51,6 +51,7 @@ class Parsed:
     source: SourceFile
     module: cst.Module | None
     reports: list[tuple[Finding, Fix | None]]
+    positions: Any = None  # node -> CodeRange, from the detectors' traversal
     error: FileError | None = None
     notes: tuple[str, ...] = ()
 
@@ -87,7 +88,7 @@ def parse_and_check(path: Path, job: Job) -> Parsed | FileError | None:
     wrapper.visit_batched(instances)
     reports = [r for inst in instances for r in inst.reports]
     reports.sort(key=lambda r: (r[0].span.line, r[0].span.column, r[0].code))
-    return Parsed(source, module, reports)
+    return Parsed(source, module, reports, positions=wrapper.resolve(PositionProvider))
 
 
 def chosen_fixes(reports: Iterable[tuple[Finding, Fix | None]], unsafe: bool) -> list[tuple[Finding, Fix]]:
@@ -107,7 +108,7 @@ def process_file(path: Path, job: Job) -> FileResult:
             chosen = chosen_fixes(parsed.reports, job.settings.unsafe_fixes)
             if chosen:
                 assert parsed.module is not None
-                result = apply(parsed.module, chosen, job.settings, str(path))
+                result = apply(parsed.module, chosen, job.settings, str(path), parsed.positions)
                 new = parsed.source.encode(result.text)
                 change = FileChange(path, parsed.source.raw, new,
                                     applied=tuple(f for f, _ in result.applied),

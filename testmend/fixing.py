@@ -7,18 +7,21 @@ would produce code that does not compile, reporting it instead.
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Mapping, Optional, Sequence
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
+from libcst._position import CodeRange
 
 from .config import Settings
 from .formatting import format_ranges
 from .model import Finding
 from .rule import Edit, Fix
+
+
+Positions = Optional[Mapping[cst.CSTNode, CodeRange]]
 
 
 @dataclass
@@ -29,11 +32,28 @@ class Applied:
 
 
 class _ApplyEdits(cst.CSTTransformer):
-    def __init__(self, edits: dict[cst.CSTNode, Edit], reformat: set[cst.CSTNode]) -> None:
+    """Replace edited nodes; descend only into subtrees that contain an edit
+    (known from the positions the detectors' traversal already computed)."""
+
+    def __init__(self, edits: dict[cst.CSTNode, Edit], reformat: set[cst.CSTNode],
+                 positions: Mapping[cst.CSTNode, CodeRange] | None) -> None:
         super().__init__()
         self.edits = edits
         self.reformat = reformat
         self.produced: list[cst.CSTNode] = []  # replacements black should lay out
+        self.positions = positions
+        starts = sorted(positions[n].start.line for n in edits if n in positions) if positions else []
+        self.starts = starts if positions and len(starts) == len(edits) else None
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.starts is None or isinstance(node, cst.Module):
+            return True
+        where = self.positions.get(node)  # type: ignore[union-attr]
+        if where is None:
+            return True
+        inside = bisect.bisect_right(self.starts, where.end.line) - bisect.bisect_left(self.starts, where.start.line)
+        # an edited node is rebuilt by its edit: look inside only for edits nested in it
+        return inside > (1 if node in self.edits else 0)
 
     def on_leave(self, original_node, updated_node):  # type: ignore[no-untyped-def]
         edit = self.edits.get(original_node)
@@ -70,12 +90,46 @@ class _LineTrackingState(CodegenState):
             self.ranges.append((self._starts.pop(), max(end, 1)))
 
 
-def render(module: cst.Module, fixes: Sequence[Fix]) -> str:
+def render(module: cst.Module, fixes: Sequence[Fix], positions: Positions = None) -> str:
     """The module's code with `fixes` applied (no validation, no formatting)."""
-    return render_with_ranges(module, fixes)[0]
+    return render_with_ranges(module, fixes, positions)[0]
 
 
-def render_with_ranges(module: cst.Module, fixes: Sequence[Fix]) -> tuple[str, list[tuple[int, int]]]:
+def ensure_imports(module: cst.Module, names: Sequence[str]) -> cst.Module:
+    """Add `import <name>` for each module not imported as itself at the top
+    level, after the module's leading import block (docstring and __future__
+    first), touching no other statement."""
+    have = set()
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        bound = alias.evaluated_alias or alias.evaluated_name
+                        if bound == alias.evaluated_name and "." not in bound:
+                            have.add(bound)
+    missing = [n for n in names if n not in have]
+    if not missing:
+        return module
+    body = list(module.body)
+    index = 0
+    for i, stmt in enumerate(body):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            break
+        small = stmt.body
+        if all(isinstance(x, (cst.Import, cst.ImportFrom)) for x in small):
+            index = i + 1
+        elif i == 0 and len(small) == 1 and isinstance(small[0], cst.Expr) and \
+                isinstance(small[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+            index = 1  # docstring
+        else:
+            break
+    new = [cst.SimpleStatementLine([cst.Import([cst.ImportAlias(cst.Name(n))])]) for n in missing]
+    return module.with_changes(body=body[:index] + new + body[index:])
+
+
+def render_with_ranges(module: cst.Module, fixes: Sequence[Fix],
+                       positions: Positions = None) -> tuple[str, list[tuple[int, int]]]:
     """The code with `fixes` applied, and the line ranges black should format."""
     edits: dict[cst.CSTNode, Edit] = {}
     reformat: set[cst.CSTNode] = set()
@@ -85,14 +139,11 @@ def render_with_ranges(module: cst.Module, fixes: Sequence[Fix]) -> tuple[str, l
             reformat.update(fix.edits)
     if not edits:
         return module.code, []
-    applier = _ApplyEdits(edits, reformat)
+    applier = _ApplyEdits(edits, reformat, positions)
     new = module.visit(applier)
     needed = sorted({m for fix in fixes for m in fix.imports})
     if needed:
-        context = CodemodContext()
-        for name in needed:
-            AddImportsVisitor.add_needed_import(context, name)
-        new = new.visit(AddImportsVisitor(context))
+        new = ensure_imports(new, needed)
     if not applier.produced:
         return new.code, []
     state = _LineTrackingState(default_indent=new.default_indent, default_newline=new.default_newline,
@@ -111,7 +162,8 @@ def compiles(text: str, filename: str) -> str | None:
     return None
 
 
-def apply(module: cst.Module, chosen: Sequence[tuple[Finding, Fix]], settings: Settings, filename: str) -> Applied:
+def apply(module: cst.Module, chosen: Sequence[tuple[Finding, Fix]], settings: Settings, filename: str,
+          positions: Positions = None) -> Applied:
     taken: list[tuple[Finding, Fix]] = []
     dropped: list[tuple[Finding, str]] = []
     claimed: set[cst.CSTNode] = set()
@@ -122,19 +174,19 @@ def apply(module: cst.Module, chosen: Sequence[tuple[Finding, Fix]], settings: S
         claimed |= fix.edits.keys()
         taken.append((finding, fix))
 
-    text, ranges = render_with_ranges(module, [f for _, f in taken])
+    text, ranges = render_with_ranges(module, [f for _, f in taken], positions)
     error = compiles(text, filename)
     if error is not None:
         # find the culprits one by one; keep the fixes that compile on their own
         good: list[tuple[Finding, Fix]] = []
         for finding, fix in taken:
-            problem = compiles(render(module, [f for _, f in good] + [fix]), filename)
+            problem = compiles(render(module, [f for _, f in good] + [fix], positions), filename)
             if problem is None:
                 good.append((finding, fix))
             else:
                 dropped.append((finding, f"the fixed code would not compile ({problem}); left unchanged"))
         taken = good
-        text, ranges = render_with_ranges(module, [f for _, f in taken])
+        text, ranges = render_with_ranges(module, [f for _, f in taken], positions)
         if compiles(text, filename) is not None:
             dropped.extend((f, "the fixed code would not compile; left unchanged") for f, _ in taken)
             return Applied(module.code, [], dropped)

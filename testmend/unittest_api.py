@@ -130,6 +130,13 @@ class TestCaseClasses:
     def build(facts: dict[Path, ModuleFacts], root: Path) -> ClassGraph:
         return ClassGraph.build(facts.values())
 
+    @staticmethod
+    def extra_files(graph: ClassGraph) -> list[Path]:
+        """Modules that are not test files but hold base classes or mixins of
+        test classes (tests/__init__.py, tests/base.py): their `self.assert*`
+        calls belong to the suite too."""
+        return sorted(graph.loaded)
+
 
 class UnittestCallRule(Rule):
     """Base for rules about `self.<TestCase method>(...)` calls: tracks the
