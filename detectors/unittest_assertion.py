@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
 import libcst as cst
 
@@ -10,6 +11,23 @@ from testmend.model import Safety, Severity
 from testmend.unittest_api import ALIASES, RAISES, SIGNATURES, WARNS, UnittestCallRule, canonical
 
 _CATCHING = re.compile(r"(raises|Raises|RaisesRegexp?|suppress)$")
+_CATCH_ASSERTION = {"AssertionError", "Exception", "BaseException"}
+
+
+def _handlers_catch_assertion(handlers: Sequence[cst.BaseExceptHandler]) -> int:
+    """1 if one of these handlers could catch an AssertionError."""
+    for handler in handlers:
+        kind = handler.type
+        if kind is None:
+            return 1
+        names = kind.elements if isinstance(kind, cst.Tuple) else [kind]
+        for element in names:
+            value = element.value if isinstance(element, cst.Element) else element
+            if isinstance(value, cst.Attribute):
+                value = value.attr
+            if not isinstance(value, cst.Name) or value.value in _CATCH_ASSERTION:
+                return 1
+    return 0
 
 
 class UnittestAssertion(UnittestCallRule):
@@ -65,17 +83,27 @@ class UnittestAssertion(UnittestCallRule):
         self._statement_calls: set[cst.Call] = set()
         self._catching = 0
 
-    def visit_Try(self, node: cst.Try) -> None:
-        self._catching += 1
+    # self.fail() raises AssertionError; pytest.fail() raises an exception that
+    # derives from BaseException. The two differ only where something catches
+    # AssertionError but not BaseException: `except Exception`/`AssertionError`,
+    # suppress(...), assertRaises(...). Track whether the statement is guarded so.
+    def visit_Try_body(self, node: cst.Try) -> None:
+        self._catching += _handlers_catch_assertion(node.handlers)
 
-    def leave_Try(self, original_node: cst.Try) -> None:
-        self._catching -= 1
+    def leave_Try_body(self, node: cst.Try) -> None:
+        self._catching -= _handlers_catch_assertion(node.handlers)
 
-    def visit_With(self, node: cst.With) -> None:
+    def visit_TryStar_body(self, node: cst.TryStar) -> None:
+        self._catching += _handlers_catch_assertion(node.handlers)
+
+    def leave_TryStar_body(self, node: cst.TryStar) -> None:
+        self._catching -= _handlers_catch_assertion(node.handlers)
+
+    def visit_With_body(self, node: cst.With) -> None:
         self._catching += self._catches(node)
 
-    def leave_With(self, original_node: cst.With) -> None:
-        self._catching -= self._catches(original_node)
+    def leave_With_body(self, node: cst.With) -> None:
+        self._catching -= self._catches(node)
 
     @staticmethod
     def _catches(node: cst.With) -> int:
@@ -100,8 +128,9 @@ class UnittestAssertion(UnittestCallRule):
             self.report(call, f"self.{method}() left as is: {blocker}")
             return
         if canonical(method) == "fail" and self._catching:
-            self.report(call, "self.fail() left as is: it runs inside try/suppress, and pytest.fail() "
-                              "raises an exception that `except Exception` does not catch")
+            self.report(call, "self.fail() left as is: it runs where AssertionError is caught "
+                              "(except Exception/AssertionError, suppress, assertRaises), and "
+                              "pytest.fail() raises an exception those do not catch")
             return
         plan = plan_assertion(call, method)
         if isinstance(plan, str):
