@@ -14,13 +14,13 @@ from typing import Callable, Iterator, Sequence
 
 from .config import Settings, load_settings
 from .discovery import discover
-from .engine import Job, Parsed, Progress, build_suite, chosen_fixes, parse_and_check, run_files, suite_findings
+from .engine import Job, Parsed, Progress, build_suite, chosen_fixes, parse_and_check, run_files, suite_results
 from .fixing import compiles, render
-from .formatting import changed_ranges, format_ranges
+from .formatting import changed_ranges, format_ranges, lines_of
 from .model import FileChange, FileError, FileResult, Finding, RunResult
 from .registry import select_rules
 from .rule import Fix
-from .source import SourceError, write_atomic
+from .source import SourceError, decode, write_atomic
 
 
 def _prepare(paths: Sequence[Path], settings: Settings) -> tuple[list[Path], list[FileResult], Job, Sequence]:
@@ -77,33 +77,62 @@ def audit(paths: Sequence[Path], settings: Settings | None = None, progress: Pro
     settings = settings or load_settings(list(paths))
     files, errors, job, rules = _prepare(paths, settings)
     results = run_files(files, job, progress)
-    return RunResult(files=errors + results, suite_findings=suite_findings(rules, job.suite, settings),
+    return RunResult(files=errors + results + suite_results(rules, job.suite, settings, fix=False),
                      files_seen=len(files))
+
+
+MAX_PASSES = 4
 
 
 def fix(paths: Sequence[Path], settings: Settings | None = None, write: bool = False,
         progress: Progress | None = None) -> RunResult:
-    """Compute every selected fix; write them (atomically) only if `write`."""
+    """Compute every selected fix; write them (atomically) only if `write`.
+
+    With `write`, passes repeat until nothing changes (at most MAX_PASSES):
+    some fixes enable others (a pytest configuration pattern lets a class be
+    converted; converting a mixin's assertions lets its users be converted).
+    The dry run shows the first pass.
+    """
     settings = settings or load_settings(list(paths))
+    earlier: list[FileChange] = []
+    written: list[Path] = []
+    for _ in range(MAX_PASSES if write else 1):
+        run = _fix_pass(paths, settings, progress)
+        if not write:
+            return run
+        write_changes(run)
+        earlier_now = list(run.changes)
+        run.earlier = earlier
+        run.written = sorted(set(written) | set(run.written))
+        written = run.written
+        if not earlier_now or run.write_errors:
+            break
+        earlier = earlier + earlier_now
+    run.earlier = [c for c in earlier if c not in run.changes]
+    return run
+
+
+def _fix_pass(paths: Sequence[Path], settings: Settings, progress: Progress | None) -> RunResult:
     files, errors, job, rules = _prepare(paths, settings)
     job = Job(job.settings, job.rules, job.suite, fix=True)
     results = run_files(files, job, progress)
-    run = RunResult(files=errors + results, suite_findings=suite_findings(rules, job.suite, settings),
-                    files_seen=len(files))
-    if write:
-        write_changes(run)
-    return run
+    return RunResult(files=errors + results + suite_results(rules, job.suite, settings, fix=True),
+                     files_seen=len(files))
 
 
 def write_changes(run: RunResult) -> None:
     for change in run.changes:
-        try:
-            write_atomic(change.path, change.new, expected_digest=_digest(change.old))
-            run.written.append(change.path)
-        except SourceError as exc:
-            run.write_errors.append(FileError(change.path, str(exc)))
-        except OSError as exc:
-            run.write_errors.append(FileError(change.path, f"cannot be written ({exc.strerror}); left unchanged"))
+        _write_one(run, change)
+
+
+def _write_one(run: RunResult, change: FileChange) -> None:
+    try:
+        write_atomic(change.path, change.new, expected_digest=_digest(change.old))
+        run.written.append(change.path)
+    except SourceError as exc:
+        run.write_errors.append(FileError(change.path, str(exc)))
+    except OSError as exc:
+        run.write_errors.append(FileError(change.path, f"cannot be written ({exc.strerror}); left unchanged"))
 
 
 def _digest(data: bytes) -> str:
@@ -112,11 +141,28 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _text(path: Path, data: bytes) -> str:
+    # Fix: decode with the file's own encoding (coding cookie, BOM). Decoding a
+    # latin-1 file as UTF-8 with surrogateescape put lone surrogates in the
+    # diff, and printing it crashed with UnicodeEncodeError on a UTF-8 stdout.
+    try:
+        return decode(path, data).text
+    except SourceError:
+        return data.decode("utf-8", errors="replace")
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 def unified_diff(change: FileChange) -> str:
-    old = change.old.decode("utf-8", errors="surrogateescape")
-    new = change.new.decode("utf-8", errors="surrogateescape")
-    name = change.path.as_posix()
-    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+    old = _text(change.path, change.old)
+    new = _text(change.path, change.new)
+    name = _display(change.path)
+    lines = difflib.unified_diff(lines_of(old), lines_of(new),
                                  f"a/{name}", f"b/{name}")
     out = []
     for line in lines:
@@ -169,7 +215,7 @@ def fix_interactively(paths: Sequence[Path], ask: Callable[[Proposal], Answer],
                 continue
             before = render(parsed.module, [f for _, f in approved], parsed.positions)  # type: ignore[arg-type]
             after = render(parsed.module, [f for _, f in approved] + [fx], parsed.positions)  # type: ignore[arg-type]
-            diff = "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+            diff = "".join(difflib.unified_diff(lines_of(before), lines_of(after),
                                                 f"a/{parsed.source.path.as_posix()}",
                                                 f"b/{parsed.source.path.as_posix()}"))
             answer = ask(Proposal(finding, diff, index, total))
@@ -188,7 +234,11 @@ def fix_interactively(paths: Sequence[Path], ask: Callable[[Proposal], Answer],
             change = FileChange(parsed.source.path, parsed.source.raw, parsed.source.encode(result.text),
                                 applied=tuple(f for f, _ in result.applied), dropped=tuple(result.dropped))
         run.files.append(FileResult(parsed.source.path, findings=tuple(f for f, _ in parsed.reports), change=change))
-    write_changes(run)
+        # Fix: write each file as soon as it is done, as the docstring promises
+        # (it used to write everything at the end, so an interrupt lost every
+        # approved fix).
+        if change is not None and change.new != change.old:
+            _write_one(run, change)
     return run
 
 

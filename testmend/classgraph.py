@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 TESTCASE = "unittest.TestCase"
 ASYNC_TESTCASE = "unittest.IsolatedAsyncioTestCase"
@@ -35,6 +35,7 @@ class ClassFacts:
     bases: tuple[str, ...]  # resolved dotted names, "?" for unresolvable expressions
     members: frozenset[str]  # every name bound in the class body
     decorators: tuple[str, ...] = ()
+    self_attrs: frozenset[str] = frozenset()  # `self.<name>` used in its methods
 
 
 @dataclass(frozen=True)
@@ -123,12 +124,21 @@ def index_module(path: Path, tree: ast.Module) -> ModuleFacts:
                     elif isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
                         members.add(sub.id)
         qual = f"{prefix}{node.name}"
+        used: set[str] = set()
+        for item in node.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                args = item.args.posonlyargs + item.args.args
+                if args:
+                    me = args[0].arg
+                    used.update(n.attr for n in ast.walk(item) if isinstance(n, ast.Attribute)
+                                and isinstance(n.value, ast.Name) and n.value.id == me)
         classes.append(ClassFacts(
             name=qual,
             line=node.lineno,
             bases=tuple(resolve(b, top_level) for b in node.bases),
             members=frozenset(members),
             decorators=tuple(_dotted(d.func if isinstance(d, ast.Call) else d) or "?" for d in node.decorator_list),
+            self_attrs=frozenset(used),
         ))
         for item in node.body:
             if isinstance(item, ast.ClassDef):
@@ -167,6 +177,8 @@ class ClassGraph:
     classes: dict[str, ClassFacts] = field(default_factory=dict)
     owner_path: dict[str, Path] = field(default_factory=dict)
     loaded: set[Path] = field(default_factory=set)  # modules read because a class inherits from them
+    pytest: Any = None  # the project's PytestConfig (collection patterns)
+    modules: dict[str, ModuleFacts] = field(default_factory=dict)
     _children: dict[str, set[str]] = field(default_factory=dict)
     _mro: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
 
@@ -182,6 +194,7 @@ class ClassGraph:
         pending = list(known.values())
         while pending:
             facts = pending.pop()
+            graph.modules[facts.module] = facts
             for c in facts.classes:
                 graph.classes[f"{facts.module}.{c.name}"] = c
                 graph.owner_path[f"{facts.module}.{c.name}"] = facts.path

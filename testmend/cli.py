@@ -136,7 +136,9 @@ def audit(paths: tuple[Path, ...], fmt: str, **kw: Any) -> None:
 
         click.echo(sarif.render(run), nl=False)
     else:
-        click.echo(text.audit_report(run, _color(kw["color"])), nl=False)
+        # Fix: click.echo strips ANSI codes whenever the stream is not a
+        # terminal, so `--color` had no effect on piped output; pass the flag on.
+        click.echo(text.audit_report(run, _color(kw["color"])), nl=False, color=kw["color"])
     sys.exit(1 if run.findings or run.errors else 0)
 
 
@@ -164,7 +166,7 @@ def fix(paths: tuple[Path, ...], write: bool, interactive: bool, unsafe_fixes: b
     settings = _settings(paths, kw, unsafe_fixes=unsafe_fixes)
     color = _color(kw["color"])
     if interactive:
-        run = api.fix_interactively(list(paths), _prompt(color), settings)
+        run = api.fix_interactively(list(paths), _prompt(color, kw["color"]), settings)
     else:
         run = _run_with_progress(api.fix, list(paths), settings, write=write)
     diffs = {c.path: api.unified_diff(c) for c in run.changes}
@@ -174,8 +176,9 @@ def fix(paths: tuple[Path, ...], write: bool, interactive: bool, unsafe_fixes: b
         if not write and not interactive:
             for change in run.changes:
                 d = diffs[change.path]
-                click.echo(text.colorize_diff(d) if color else d, nl=False)
-        click.echo(text.fix_report(run, color, written=write or interactive), nl=False, err=not write and not interactive and bool(run.changes))
+                click.echo(text.colorize_diff(d) if color else d, nl=False, color=kw["color"])
+        click.echo(text.fix_report(run, color, written=write or interactive), nl=False,
+                   err=not write and not interactive and bool(run.changes), color=kw["color"])
     if write or interactive:
         sys.exit(1 if run.errors else 0)
     sys.exit(1 if run.changes or run.errors else 0)
@@ -188,7 +191,7 @@ q - quit; fixes approved so far are written, nothing else
 ? - show this help"""
 
 
-def _prompt(color: bool) -> Callable[[api.Proposal], api.Answer]:
+def _prompt(color: bool, force: bool | None = None) -> Callable[[api.Proposal], api.Answer]:
     """Ask on the terminal with single keys; with piped stdin, read whole lines
     (end of input means quit)."""
     tty = sys.stdin.isatty()
@@ -196,9 +199,9 @@ def _prompt(color: bool) -> Callable[[api.Proposal], api.Answer]:
     def ask(p: api.Proposal) -> api.Answer:
         f = p.finding
         safety = f"{f.fix.safety.value} fix" if f.fix else ""
-        click.echo(f"\n[{p.index}/{p.total}] {text.finding_line(f, color)}")
+        click.echo(f"\n[{p.index}/{p.total}] {text.finding_line(f, color)}", color=force)
         click.echo(f"    {f.fix.description if f.fix else ''} ({safety})")
-        click.echo(text.colorize_diff(p.diff) if color else p.diff, nl=False)
+        click.echo(text.colorize_diff(p.diff) if color else p.diff, nl=False, color=force)
         while True:
             click.echo("Apply this fix [y,n,a,q,?]? ", nl=False)
             if tty:

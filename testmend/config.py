@@ -112,6 +112,15 @@ def load_settings(paths: list[Path], config: Path | None = None, **overrides: An
         settings = replace(settings, config_file=pyproject)
         settings = _apply_project(settings, data, warnings, pyproject)
     values = {k: v for k, v in overrides.items() if v is not None}
+    if "select" in values and "ignore" not in values and settings.ignore:
+        # Fix: the command line wins. `--select TM101` with `ignore = ["TM1"]`
+        # in the config used to select nothing at all; a config ignore now
+        # yields to a command-line selection at least as specific as itself
+        # (an ignore more specific than the selection, e.g. TM103 under
+        # --select TM1, still applies).
+        chosen = [c.strip().upper() for c in values["select"]]
+        values["ignore"] = tuple(i for i in settings.ignore
+                                 if not any(c != "ALL" and c.startswith(i.strip().upper()) for c in chosen))
     if "extend_exclude" in values:
         values["exclude"] = tuple(values.get("exclude", settings.exclude)) + tuple(values.pop("extend_exclude"))
     if "target_version" in values:
@@ -135,11 +144,13 @@ def _apply_project(settings: Settings, data: dict[str, Any], warnings: list[str]
         raise ConfigError(f"{path}: [tool.testmend] must be a table")
     changes: dict[str, Any] = {}
     rule_options: dict[str, dict[str, Any]] = {}
+    extend: tuple[str, ...] = ()
     for key, value in cfg.items():
         if re.fullmatch(r"TM\d+", key):
             if not isinstance(value, dict):
                 raise ConfigError(f"{path}: [tool.testmend.{key}] must be a table of options")
             rule_options[key] = {k.replace("-", "_"): v for k, v in value.items()}
+            warnings.extend(_check_rule_table(key, value, path))
             continue
         if key not in KNOWN_KEYS:
             warnings.append(f"{path}: unknown key {key!r} in [tool.testmend] (ignored)")
@@ -149,11 +160,50 @@ def _apply_project(settings: Settings, data: dict[str, Any], warnings: list[str]
             if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
                 raise ConfigError(f"{path}: [tool.testmend] {key} must be a list of strings")
             value = tuple(value)
+        # Fix: scalar values were taken unchecked (`jobs = "4"` crashed the run
+        # with a TypeError traceback); a wrong type is a configuration error.
+        expected = _SCALAR_TYPES.get(key)
+        if expected is not None and not _is_type(value, expected[0]):
+            raise ConfigError(f"{path}: [tool.testmend] {key} must be {expected[1]}, not {value!r}")
+        if key == "jobs" and value < 0:
+            raise ConfigError(f"{path}: [tool.testmend] jobs must be 0 (one per core) or more, not {value!r}")
+        if key == "line-length" and value <= 0:
+            raise ConfigError(f"{path}: [tool.testmend] line-length must be a positive integer, not {value!r}")
         if key == "extend-exclude":
-            changes["exclude"] = tuple(changes.get("exclude", settings.exclude)) + value
+            # Fix: applied after the loop, so `extend-exclude` written before
+            # `exclude` in the table is not thrown away by it.
+            extend += value
             continue
         if key == "target-version":
             changes["target_versions"] = parse_target(str(value))
             continue
         changes[attr] = value
+    if extend:
+        changes["exclude"] = tuple(changes.get("exclude", settings.exclude)) + extend
     return replace(settings, rule_options=rule_options, **changes)
+
+
+_SCALAR_TYPES: dict[str, tuple[type, str]] = {
+    "jobs": (int, "an integer (0: one per core)"),
+    "line-length": (int, "an integer"),
+    "unsafe-fixes": (bool, "true or false"),
+    "respect-gitignore": (bool, "true or false"),
+    "target-version": (str, "a string such as 'py310'"),
+}
+
+
+def _is_type(value: Any, kind: type) -> bool:
+    # bool is a subclass of int: `jobs = true` is not a number of jobs
+    return isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+
+
+def _check_rule_table(code: str, options: Mapping[str, Any], path: Path) -> list[str]:
+    """Fix: per-rule tables for unknown codes, or unknown options of a known
+    rule, were silently ignored; report them like unknown top-level keys."""
+    from .registry import rule_by_code  # late: the registry imports every detector
+
+    rule = rule_by_code(code)
+    if rule is None:
+        return [f"{path}: [tool.testmend.{code}] is not a known rule (ignored)"]
+    return [f"{path}: unknown option {k!r} in [tool.testmend.{code}] (ignored)"
+            for k in options if k.replace("-", "_") not in rule.defaults]

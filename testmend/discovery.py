@@ -50,11 +50,13 @@ class _Ignores:
             self._specs[directory] = spec
         return self._specs[directory]
 
-    def ignored(self, path: Path, is_dir: bool) -> bool:
+    def ignored(self, path: Path, is_dir: bool, top: Path | None = None) -> bool:
+        """Whether git ignores `path`; with `top`, only .gitignore files in `top`
+        and below it count."""
         if not self.enabled:
             return False
-        root = _git_root(path.parent)
-        if root is None:
+        root = top or _git_root(path.parent)
+        if root is None or top is not None and _git_root(top) is None:
             return False
         directory = path.parent
         chain = []
@@ -63,13 +65,18 @@ class _Ignores:
             if directory == root or directory.parent == directory:
                 break
             directory = directory.parent
+        # Fix: as git does, the deepest .gitignore with a pattern that matches
+        # decides, so `!test_keep.py` in a subdirectory re-includes a file a
+        # parent .gitignore excludes (match_file() ignored the negation and
+        # went on to the parent's pattern).
         for d in chain:
             spec = self._spec(d)
             if spec is None:
                 continue
             rel = path.relative_to(d).as_posix() + ("/" if is_dir else "")
-            if spec.match_file(rel):
-                return True
+            decided = spec.check_file(rel).include
+            if decided is not None:
+                return decided
         return False
 
 
@@ -80,12 +87,13 @@ def discover(paths: list[Path], settings: Settings) -> Discovered:
     root = settings.root
     seen: set[Path] = set()
 
-    def excluded(path: Path, is_dir: bool) -> bool:
+    def excluded(path: Path, is_dir: bool, top: Path | None = None) -> bool:
         try:
-            rel = path.resolve().relative_to(root).as_posix()
+            rel = (path.relative_to(top) if top else path.resolve().relative_to(root)).as_posix()
         except ValueError:
             rel = path.name
-        return exclude.match_file(rel + ("/" if is_dir else "")) or ignores.ignored(path.resolve(), is_dir)
+        return exclude.match_file(rel + ("/" if is_dir else "")) or \
+            ignores.ignored(path.resolve(), is_dir, top.resolve() if top else None)
 
     def add(path: Path) -> None:
         key = path.resolve()
@@ -104,16 +112,23 @@ def discover(paths: list[Path], settings: Settings) -> Discovered:
             add(given)
             continue
         before = len(out.files)
+        # Fix: a directory named on the command line is walked even when it
+        # lies in an excluded or gitignored directory (`testmend audit
+        # build/tests`, `fixtures/TM101` with exclude = ["fixtures/"]): every
+        # file below it matched the pattern through its ancestors, so the run
+        # said "no test files here". Patterns then apply below it only, as ruff
+        # and git's own walker do for a path given explicitly.
+        top = given if given.resolve() != root and excluded(given, True) else None
         for dirpath, dirnames, filenames in os.walk(given):
             base = Path(dirpath)
-            dirnames[:] = sorted(d for d in dirnames if not excluded(base / d, True))
+            dirnames[:] = sorted(d for d in dirnames if not excluded(base / d, True, top))
             for name in sorted(filenames):
                 if not name.endswith(".py"):
                     continue
                 if not any(fnmatch.fnmatchcase(name, pat) for pat in settings.include):
                     continue
                 p = base / name
-                if not excluded(p, False):
+                if not excluded(p, False, top):
                     add(p)
         if len(out.files) == before:
             out.errors.append((given, "no test files here (looked for " + ", ".join(settings.include) + ")"))

@@ -33,6 +33,7 @@ from .rule import FileContext, Fix, Rule, SuiteIndex
 from .source import SourceError, SourceFile, read_source
 
 Progress = Callable[[int, int], None]
+UNPARSED = "_unparsed"  # suite.data key: files the suite phase's `ast` parse rejected
 
 
 @dataclass(frozen=True)
@@ -56,20 +57,62 @@ class Parsed:
     notes: tuple[str, ...] = ()
 
 
+def with_required(rules: Sequence[type[Rule]]) -> list[type[Rule]]:
+    """`rules` plus the rules they read outcomes from, each before its readers."""
+    from .registry import rule_by_code
+
+    out: list[type[Rule]] = []
+
+    def add(rule: type[Rule]) -> None:
+        if rule in out:
+            return
+        for code in rule.requires:
+            dep = rule_by_code(code)
+            if dep is not None:
+                add(dep)
+        out.append(rule)
+
+    for rule in rules:
+        add(rule)
+    return out
+
+
 def parse_and_check(path: Path, job: Job) -> Parsed | FileError | None:
     """Read, parse once and run every applicable rule; None if no rule applies."""
     try:
         source = read_source(path)
     except SourceError as exc:
         return FileError(path, str(exc))
-    rules = [r for r in job.rules if r.prefilter is None or r.prefilter.search(source.raw)]
+    rules = [r for r in job.rules if r.per_file and (r.prefilter is None or r.prefilter.search(source.raw))]
     if not rules:
+        # Fix: a file no rule applies to was reported clean even when it does
+        # not parse. The suite phase already ran `ast` over every file when a
+        # rule needs it (and noted the failures); otherwise parse it here.
+        unparsed = job.suite.data.get(UNPARSED)
+        if unparsed is None or path in unparsed:
+            try:
+                compile(source.text, str(path), "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+            except SyntaxError as py:
+                return FileError(path, f"syntax error at line {py.lineno}, column {py.offset}: {py.msg}; "
+                                       "testmend only reads files that parse")
+            except (ValueError, RecursionError, MemoryError):
+                pass
         return None
     try:
         module = cst.parse_module(source.text)
     except cst.ParserSyntaxError as exc:
-        return FileError(path, f"syntax error at line {exc.raw_line}, column {exc.raw_column}: "
-                               f"{exc.message}; testmend only reads files that parse")
+        # Fix: libcst's positions are unreliable (`def f(:` on line 1 was
+        # reported as "line 2, column 0: ... error at 2:4"); Python's own
+        # parser says where the error is, and whether there is one at all.
+        try:
+            compile(source.text, str(path), "exec", dont_inherit=True)
+        except SyntaxError as py:
+            return FileError(path, f"syntax error at line {py.lineno}, column {py.offset}: {py.msg}; "
+                                   "testmend only reads files that parse")
+        except (ValueError, RecursionError, MemoryError):
+            pass
+        message = " ".join(exc.message.split())
+        return FileError(path, f"libcst cannot parse this file ({message}); left unchanged")
     except RecursionError:
         return FileError(path, "too deeply nested for libcst to parse; left unchanged")
     try:
@@ -81,12 +124,14 @@ def parse_and_check(path: Path, job: Job) -> Parsed | FileError | None:
                                "defect, e.g. `except E :`); left unchanged")
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     instances = []
-    for rule in rules:
+    outcomes: dict = {}  # shared by the rules of this file (see FileContext.outcomes)
+    selected = {r.code for r in rules}
+    for rule in with_required(rules):
         context = FileContext(path=path, module=module, suite=job.suite,
-                              options=job.settings.options_for(rule.code, rule.defaults))
+                              options=job.settings.options_for(rule.code, rule.defaults), outcomes=outcomes)
         instances.append(rule(context))
     wrapper.visit_batched(instances)
-    reports = [r for inst in instances for r in inst.reports]
+    reports = [r for inst in instances if inst.code in selected for r in inst.reports]
     reports.sort(key=lambda r: (r[0].span.line, r[0].span.column, r[0].code))
     return Parsed(source, module, reports, positions=wrapper.resolve(PositionProvider))
 
@@ -180,7 +225,14 @@ def run_files(paths: Sequence[Path], job: Job, progress: Progress | None = None)
             tick(1)
         return [results[p] for p in paths]
 
+    # Fix: when a worker dies the whole pool breaks and *every* unfinished
+    # future fails, not just the culprit's. The old loop blamed every file of a
+    # failed one-file chunk, so one crash reported a dozen innocent files.
+    # Now: failed chunks are split and retried in parallel; files that still
+    # fail are run one at a time in a one-worker pool, where work is done in
+    # order, so the first failed future is the culprit and the rest are retried.
     pending = _chunks(paths, workers)
+    suspects: list[Path] = []
     while pending:
         retry: list[list[Path]] = []
         with _pool(workers, job) as pool:
@@ -194,13 +246,30 @@ def run_files(paths: Sequence[Path], job: Job, progress: Progress | None = None)
                     tick(len(chunk))
                 except BrokenProcessPool:
                     if len(chunk) == 1:
-                        results[chunk[0]] = FileResult(chunk[0], error=FileError(
-                            chunk[0], "the worker process died while handling this file "
-                                      "(out of memory or a crash in a native extension); left unchanged"))
-                        tick(1)
+                        suspects.append(chunk[0])
                     else:
                         retry.extend([p] for p in chunk)
         pending = retry
+    while suspects:
+        again: list[Path] = []
+        with _pool(1, job) as pool:
+            ordered = [(p, pool.submit(_work_chunk, [p])) for p in suspects]
+            blamed = False
+            for p, fut in ordered:
+                try:
+                    for r in fut.result():
+                        results[r.path] = r
+                    tick(1)
+                except BrokenProcessPool:
+                    if blamed:
+                        again.append(p)
+                        continue
+                    blamed = True
+                    results[p] = FileResult(p, error=FileError(
+                        p, "the worker process died while handling this file "
+                           "(out of memory or a crash in a native extension); left unchanged"))
+                    tick(1)
+        suspects = again
     return [results[p] for p in paths]
 
 
@@ -221,14 +290,30 @@ def build_suite(paths: Sequence[Path], rules: Sequence[type[Rule]], settings: Se
         with _pool(workers, None) as pool:
             for part in pool.map(_index_chunk, [(c, todo) for c in _chunks(paths, workers)]):
                 facts.extend(part)
+    indexed = {p for p, _ in facts}
+    suite.data[UNPARSED] = frozenset(p for p in paths if p not in indexed)  # see parse_and_check
     for analysis in todo:
         per_file = {p: f[analysis.name] for p, f in facts}
         suite.data[analysis.name] = analysis.build(per_file, settings.root)
     return suite
 
 
-def suite_findings(rules: Sequence[type[Rule]], suite: SuiteIndex, settings: Settings) -> list[Finding]:
-    out: list[Finding] = []
+def suite_results(rules: Sequence[type[Rule]], suite: SuiteIndex, settings: Settings,
+                  fix: bool) -> list[FileResult]:
+    """Suite-wide findings, one FileResult per file they concern (a configuration
+    file, a conftest.py), carrying the change that fixes them when fixing."""
+    by_path: dict[Path, list[tuple[Finding, FileChange | None]]] = {}
     for rule in rules:
-        out.extend(rule.check_suite(suite, settings.options_for(rule.code, rule.defaults)))
+        for finding, change in rule.check_suite(suite, settings.options_for(rule.code, rule.defaults)):
+            by_path.setdefault(finding.path, []).append((finding, change))
+    out = []
+    for path, pairs in by_path.items():
+        change = None
+        if fix:
+            chosen = [(f, c) for f, c in pairs if c is not None and f.fix is not None
+                      and (f.fix.safety is Safety.SAFE or settings.unsafe_fixes)]
+            if chosen:
+                finding, first = chosen[0]  # one change per file and run; the next pass takes the rest
+                change = FileChange(path, first.old, first.new, applied=(finding,))
+        out.append(FileResult(path, findings=tuple(f for f, _ in pairs), change=change))
     return out

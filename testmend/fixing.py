@@ -8,6 +8,7 @@ would produce code that does not compile, reporting it instead.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Sequence
 
@@ -128,6 +129,47 @@ def ensure_imports(module: cst.Module, names: Sequence[str]) -> cst.Module:
     return module.with_changes(body=body[:index] + new + body[index:])
 
 
+def drop_unused_imports(module: cst.Module, modules: Sequence[str]) -> cst.Module:
+    """Remove top-level imports of `modules` (and names imported from them) that
+    nothing else in the file mentions. Mentions are counted as words in the
+    code, so a name in a comment or string keeps its import (never too eager)."""
+    body = list(module.body)
+    changed = False
+    for index, stmt in enumerate(body):
+        if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+            continue
+        small = stmt.body[0]
+        if isinstance(small, cst.Import):
+            names = list(small.names)
+        elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar) and small.module:
+            source = cst.helpers.get_full_name_for_node(small.module) or ""
+            if source.split(".")[0] not in modules or small.relative:
+                continue
+            names = list(small.names)
+        else:
+            continue
+        rest = "".join(module.code_for_node(s) for i, s in enumerate(body) if i != index and s is not None)
+        keep = []
+        for alias in names:
+            bound = alias.evaluated_alias or alias.evaluated_name.split(".")[0]
+            if isinstance(small, cst.Import) and alias.evaluated_name.split(".")[0] not in modules:
+                keep.append(alias)
+            elif re.search(rf"\b{re.escape(bound)}\b", rest):
+                keep.append(alias)
+        if len(keep) == len(names):
+            continue
+        changed = True
+        if not keep:
+            body[index] = None  # type: ignore[call-overload]
+            continue
+        keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        body[index] = stmt.with_changes(body=[small.with_changes(names=keep)])
+    if not changed:
+        return module
+    out = [s for s in body if s is not None]
+    return module.with_changes(body=out)
+
+
 def render_with_ranges(module: cst.Module, fixes: Sequence[Fix],
                        positions: Positions = None) -> tuple[str, list[tuple[int, int]]]:
     """The code with `fixes` applied, and the line ranges black should format."""
@@ -144,6 +186,9 @@ def render_with_ranges(module: cst.Module, fixes: Sequence[Fix],
     needed = sorted({m for fix in fixes for m in fix.imports})
     if needed:
         new = ensure_imports(new, needed)
+    unused = sorted({m for fix in fixes for m in fix.unused_imports})
+    if unused:
+        new = drop_unused_imports(new, unused)
     if not applier.produced:
         return new.code, []
     state = _LineTrackingState(default_indent=new.default_indent, default_newline=new.default_newline,
@@ -166,12 +211,14 @@ def apply(module: cst.Module, chosen: Sequence[tuple[Finding, Fix]], settings: S
           positions: Positions = None) -> Applied:
     taken: list[tuple[Finding, Fix]] = []
     dropped: list[tuple[Finding, str]] = []
-    claimed: set[cst.CSTNode] = set()
+    claimed: dict[cst.CSTNode, Edit] = {}
     for finding, fix in chosen:
-        if claimed & fix.edits.keys():
+        # Two fixes may share an edit (a class conversion includes the assertion
+        # rewrites inside it): the same edit twice is no conflict.
+        if any(node in claimed and claimed[node] is not edit for node, edit in fix.edits.items()):
             dropped.append((finding, "overlaps another fix in this run; run testmend again to apply it"))
             continue
-        claimed |= fix.edits.keys()
+        claimed.update(fix.edits)
         taken.append((finding, fix))
 
     text, ranges = render_with_ranges(module, [f for _, f in taken], positions)

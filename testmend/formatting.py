@@ -14,11 +14,23 @@ from typing import Sequence
 from .config import Settings
 
 
+def lines_of(text: str) -> list[str]:
+    """`text` split after each "\n" only (ends kept), as black, diff and the
+    line counts in fixing.py do. Fix: str.splitlines() also splits at \x0c,
+    \x1c, \u2028 and friends, which shifted line numbers against black's and
+    put bogus "No newline at end of file" markers in diffs of such files."""
+    parts = text.split("\n")
+    out = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        out.append(parts[-1])
+    return out
+
+
 def changed_ranges(old: str, new: str, multiline_only: bool = False) -> list[tuple[int, int]]:
     """1-based inclusive line ranges of `new` that differ from `old`; with
     `multiline_only`, only changes that span several lines on either side (a
     one-line statement rewritten as one line needs no layout)."""
-    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    a, b = lines_of(old), lines_of(new)
     out = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag in ("replace", "insert") and j2 > j1:
@@ -30,7 +42,7 @@ def changed_ranges(old: str, new: str, multiline_only: bool = False) -> list[tup
 
 def _outside_unchanged(before: str, after: str, ranges: Sequence[tuple[int, int]]) -> bool:
     inside = {n for lo, hi in ranges for n in range(lo, hi + 1)}
-    a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    a, b = lines_of(before), lines_of(after)
     for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag != "equal" and any(n not in inside for n in range(i1 + 1, max(i2, i1 + 1) + 1)):
             return False

@@ -108,14 +108,14 @@ class RunResult:
     """The outcome of an audit or fix over a tree."""
 
     files: list[FileResult] = field(default_factory=list)
-    suite_findings: list[Finding] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    earlier: list[FileChange] = field(default_factory=list)  # applied by earlier passes of `fix --write`
     write_errors: list[FileError] = field(default_factory=list)
     files_seen: int = 0
 
     @property
     def findings(self) -> list[Finding]:
-        out = [f for r in self.files for f in r.findings] + list(self.suite_findings)
+        out = [f for r in self.files for f in r.findings]
         return sorted(out, key=lambda f: (str(f.path), f.span.line, f.span.column, f.code))
 
     @property

@@ -19,7 +19,7 @@ from typing import Any, Callable, ClassVar, Mapping, Union
 import libcst as cst
 from libcst.metadata import PositionProvider
 
-from .model import Finding, FixInfo, Safety, Severity, Span
+from .model import FileChange, Finding, FixInfo, Safety, Severity, Span
 
 NodeResult = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel]
 # An edit receives the node as it is after its children were transformed
@@ -38,6 +38,7 @@ class Fix:
     edits: dict[cst.CSTNode, Edit]
     imports: tuple[str, ...] = ()  # modules the fixed code needs ("pytest", "re")
     reformat: bool = False  # the fix wrote lines that black should lay out
+    unused_imports: tuple[str, ...] = ()  # modules whose imports go if nothing uses them after the fix
 
     def info(self) -> FixInfo:
         return FixInfo(safety=self.safety, description=self.description)
@@ -57,6 +58,10 @@ class FileContext:
     module: cst.Module
     suite: SuiteIndex
     options: Mapping[str, Any]
+    # What each rule decided for a node: its Fix, or the reason it left the node
+    # alone. Shared by the rules of one file, so a rule can build on another's
+    # fixes (a class conversion includes the assertion rewrites inside it).
+    outcomes: dict[cst.CSTNode, "Fix | str"] = field(default_factory=dict)
 
 
 class Rule(cst.BatchableCSTVisitor):
@@ -73,6 +78,10 @@ class Rule(cst.BatchableCSTVisitor):
     defaults: ClassVar[dict[str, Any]] = {}
     # Suite analyses this rule reads from `context.suite.data` (see engine.py).
     needs: ClassVar[tuple[Any, ...]] = ()
+    # Rules whose outcomes this rule reads; they run (silently) even when not selected.
+    requires: ClassVar[tuple[str, ...]] = ()
+    # False for rules that only look at the whole suite (check_suite).
+    per_file: ClassVar[bool] = True
 
     METADATA_DEPENDENCIES = (PositionProvider,)
 
@@ -94,11 +103,17 @@ class Rule(cst.BatchableCSTVisitor):
             fix=fix.info() if fix else None,
         )
         self.reports.append((finding, fix))
+        self.attach(node, fix if fix is not None else message)
+
+    def attach(self, node: cst.CSTNode, outcome: "Fix | str") -> None:
+        """Record what this rule decided for `node`, for other rules to build on."""
+        self.context.outcomes[node] = outcome
 
     # ------------------------------------------------------------ suite phase
     @classmethod
-    def check_suite(cls, suite: SuiteIndex, options: Mapping[str, Any]) -> list[Finding]:
-        """Findings that only the whole suite shows (after every file was checked)."""
+    def check_suite(cls, suite: SuiteIndex, options: Mapping[str, Any]) -> list[tuple[Finding, FileChange | None]]:
+        """Findings that only the whole suite shows, each with the change to a
+        file (a configuration, a conftest.py) that fixes it, if any."""
         return []
 
     # ------------------------------------------------------------ docs

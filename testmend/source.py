@@ -56,16 +56,22 @@ def decode(path: Path, raw: bytes) -> SourceFile:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
     except SyntaxError as exc:
-        raise SourceError(f"{path}: {exc}; fix the coding cookie or save the file as UTF-8") from exc
+        if "invalid or missing encoding declaration" not in str(exc):
+            raise SourceError(f"{path}: {exc}; fix the coding cookie or save the file as UTF-8") from exc
+        # Fix: bad UTF-8 in the first two lines of a file without a cookie was
+        # reported as a bad "encoding declaration" the file does not have;
+        # decode as UTF-8 below, which says which byte on which line is wrong.
+        encoding = "utf-8"
     bom = raw.startswith(codecs.BOM_UTF8)
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
     body = raw[len(codecs.BOM_UTF8):] if bom else raw
     try:
         text = body.decode(codec)
     except UnicodeDecodeError as exc:
+        line = body[:exc.start].count(b"\n") + 1
         raise SourceError(
-            f"{path}: byte {exc.start} is not valid {codec}; save the file as UTF-8 "
-            f"or declare its encoding with a '# -*- coding: ... -*-' line"
+            f"{path}: line {line}: byte 0x{body[exc.start]:02x} (offset {exc.start}) is not valid {codec}; "
+            f"save the file as UTF-8 or declare its encoding with a '# -*- coding: ... -*-' line"
         ) from exc
     return SourceFile(path=path, raw=raw, text=text, encoding=codec, bom=bom)
 
@@ -93,28 +99,43 @@ def write_atomic(path: Path, data: bytes, expected_digest: str | None) -> None:
     If `expected_digest` is given and the file no longer has those bytes, it
     was changed since it was read and is left alone.
     """
+    # Fix: write through a symlink to the file it points at; os.replace on the
+    # link itself would turn the link into a regular file.
+    target = Path(os.path.realpath(path))
     if expected_digest is not None:
         try:
-            current = path.read_bytes()
+            current = target.read_bytes()
         except OSError as exc:
             raise SourceError(f"{path}: cannot be re-read before writing ({exc.strerror})") from exc
         if hashlib.sha256(current).hexdigest() != expected_digest:
             raise SourceError(f"{path}: changed since it was read; not written (run testmend again)")
     try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
+        st: os.stat_result | None = os.stat(target)
+        mode = stat.S_IMODE(st.st_mode)
     except FileNotFoundError:
-        mode = 0o644
-    if expected_digest is not None and not os.access(path, os.W_OK):
+        st, mode = None, 0o644
+    # Fix: os.access() says "writable" for root whatever the mode, and the
+    # rename below does not need write permission on the file at all, so a
+    # file with no write bit for anyone is read-only by intent: respect it.
+    if expected_digest is not None and st is not None and (
+            not os.access(target, os.W_OK) or not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)):
         raise SourceError(f"{path}: is read-only; not written (make it writable to apply the fix)")
-    directory = path.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".testmend", dir=directory)
+    directory = target.parent
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".testmend", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        if st is not None and hasattr(os, "chown"):
+            # Fix: keep the owner too (root fixing a user's checkout must not
+            # leave root-owned files behind); unprivileged users cannot, fine.
+            try:
+                os.chown(tmp, st.st_uid, st.st_gid)
+            except OSError:
+                pass
+        os.replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)

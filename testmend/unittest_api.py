@@ -14,6 +14,7 @@ from typing import ClassVar, Sequence
 import libcst as cst
 
 from .classgraph import ClassGraph, ModuleFacts, index_module, module_name
+from .pytest_config import read_pytest_config
 from .rule import Rule
 
 # method -> parameter names, in order (what a positional argument binds to)
@@ -128,7 +129,9 @@ class TestCaseClasses:
 
     @staticmethod
     def build(facts: dict[Path, ModuleFacts], root: Path) -> ClassGraph:
-        return ClassGraph.build(facts.values())
+        graph = ClassGraph.build(facts.values())
+        graph.pytest = read_pytest_config(root)
+        return graph
 
     @staticmethod
     def extra_files(graph: ClassGraph) -> list[Path]:

@@ -83,6 +83,10 @@ def residue(run: RunResult) -> list[tuple[Finding, str]]:
                 out.append((f, ""))
             elif f.fix.safety is Safety.UNSAFE:
                 out.append((f, "unsafe fix: " + f.fix.description + " (apply with --unsafe-fixes)"))
+            else:
+                # Fix: a safe fix declined (or not reached) in --interactive was
+                # missing here, so the summary said "0 left unchanged".
+                out.append((f, "fix not applied (skipped)"))
     return out
 
 
@@ -97,6 +101,11 @@ def fix_report(run: RunResult, color: bool, written: bool, show_residue: bool = 
     fixed = sum(len(c.applied) for c in run.changes)
     files = len(run.changes)
     if written:
+        # Fix: count only what reached the disk (a read-only file's fixes were
+        # counted as "Fixed" although it was not written).
+        written_paths = set(run.written)
+        fixed = sum(len(c.applied) for c in run.changes if c.path in written_paths)
+        fixed += sum(len(c.applied) for c in run.earlier)  # earlier passes of --write
         lines.append(f"Fixed {fixed} finding{'s' if fixed != 1 else ''} in {len(run.written)} "
                      f"file{'s' if len(run.written) != 1 else ''}; {len(left)} left unchanged.")
     elif fixed:

@@ -1,0 +1,128 @@
+"""Turn a unittest.TestCase class into a plain pytest class (TM201).
+
+Builders used by the detector once it has proven a class family convertible:
+the class edit (bases, decorators, setUp/tearDown -> one autouse fixture with
+yield, setUpClass/tearDownClass -> pytest's setup_class/teardown_class),
+skip decorators -> marks, `self.subTest` -> the `subtests` fixture and
+`self.skipTest` -> `pytest.skip`.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import libcst as cst
+import libcst.matchers as m
+
+FIXTURE_NAME = "setup_teardown"
+_HOOK_NAMES = {"setUp", "tearDown", "setUpClass", "tearDownClass"}
+
+
+def is_super_call(stmt: cst.BaseStatement, method: str) -> bool:
+    """`super().<method>()` / `super(C, self).<method>()` / `unittest.TestCase.<method>(self)` alone on a line."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr)):
+        return False
+    call = stmt.body[0].value
+    if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == method):
+        return False
+    owner = call.func.value
+    if m.matches(owner, m.Call(func=m.Name("super"))):
+        return not call.args
+    return m.matches(owner, m.Attribute(attr=m.Name("TestCase"))) or m.matches(owner, m.Name("TestCase"))
+
+
+def _body(func: cst.FunctionDef, method: str) -> list[cst.BaseStatement]:
+    assert isinstance(func.body, cst.IndentedBlock)
+    return [s for s in func.body.body if not is_super_call(s, method)]
+
+
+def _yield_line() -> cst.SimpleStatementLine:
+    return cst.SimpleStatementLine([cst.Expr(cst.Yield())])
+
+
+def setup_fixture(setup: cst.FunctionDef | None, teardown: cst.FunctionDef | None,
+                  module: cst.Module) -> cst.FunctionDef:
+    """One autouse fixture: setUp's body, `yield`, tearDown's body. As in
+    unittest, the teardown part runs only when the setup part succeeded."""
+    base = setup or teardown
+    assert base is not None
+    before = _body(setup, "setUp") if setup else []
+    after = _body(teardown, "tearDown") if teardown else []
+    if teardown is not None and teardown.leading_lines and after:
+        # comments above `def tearDown` move with its body
+        first = after[0]
+        after[0] = first.with_changes(leading_lines=[*teardown.leading_lines, *first.leading_lines])
+    decorator = cst.Decorator(cst.parse_expression("pytest.fixture(autouse=True)"))
+    assert isinstance(base.body, cst.IndentedBlock)
+    return base.with_changes(
+        name=cst.Name(FIXTURE_NAME),
+        decorators=[decorator],
+        body=base.body.with_changes(body=[*before, _yield_line(), *after]),
+    )
+
+
+def rename_class_hook(func: cst.FunctionDef, new: str, old: str) -> cst.FunctionDef:
+    """setUpClass -> setup_class (pytest's xunit-style class setup, still a classmethod)."""
+    assert isinstance(func.body, cst.IndentedBlock)
+    body = _body(func, old) or [cst.SimpleStatementLine([cst.Pass()])]
+    return func.with_changes(name=cst.Name(new), body=func.body.with_changes(body=body))
+
+
+def skip_mark(decorator: cst.Decorator, kind: str, module: cst.Module) -> cst.Decorator:
+    """@unittest.skip/skipIf/skipUnless/expectedFailure -> the pytest mark with the same meaning."""
+    expr = decorator.decorator
+    args = list(expr.args) if isinstance(expr, cst.Call) else []
+    code = module.code_for_node
+
+    def value(i: int) -> str:
+        return code(args[i].value)
+
+    if kind == "expectedFailure":
+        text = "pytest.mark.xfail(strict=True)"
+    elif kind == "skip":
+        text = f"pytest.mark.skip(reason={value(0)})" if args else "pytest.mark.skip"
+    elif kind == "skipIf":
+        text = f"pytest.mark.skipif({value(0)}, reason={value(1)})"
+    else:  # skipUnless
+        cond = args[0].value
+        inner = code(cond)
+        if not isinstance(cond, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) and not cond.lpar:
+            inner = f"({inner})"
+        text = f"pytest.mark.skipif(not {inner}, reason={value(1)})"
+    return decorator.with_changes(decorator=cst.parse_expression(text, config=module.config_for_parsing))
+
+
+def remove_bases(node: cst.ClassDef, drop: Sequence[cst.Arg]) -> cst.ClassDef:
+    """The class without the given base-class arguments (parentheses go when none is left)."""
+    keep = [b for b in node.bases if not any(b.deep_equals(d) for d in drop)]
+    if not keep and not node.keywords:
+        return node.with_changes(bases=[], lpar=cst.MaybeSentinel.DEFAULT, rpar=cst.MaybeSentinel.DEFAULT,
+                                 whitespace_after_name=cst.SimpleWhitespace(""))
+    if keep and not node.keywords:
+        last = keep[-1]
+        original_last = node.bases[-1]
+        keep[-1] = last.with_changes(comma=original_last.comma if last is original_last else cst.MaybeSentinel.DEFAULT)
+    return node.with_changes(bases=keep)
+
+
+def add_parameter(func: cst.FunctionDef, name: str) -> cst.FunctionDef:
+    """Append a parameter (a fixture request) after the existing positional ones."""
+    params = list(func.params.params)
+    if params and params[-1].comma is not cst.MaybeSentinel.DEFAULT:
+        new = cst.Param(cst.Name(name), comma=params[-1].comma)
+        params[-1] = params[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        params.append(new)
+    else:
+        if params:
+            params[-1] = params[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        params.append(cst.Param(cst.Name(name)))
+    return func.with_changes(params=func.params.with_changes(params=params))
+
+
+def subtests_call(call: cst.Call) -> cst.Call:
+    """self.subTest(msg, **params) -> subtests.test(msg, **params) (same arguments)."""
+    return call.with_changes(func=cst.Attribute(cst.Name("subtests"), cst.Name("test")))
+
+
+def skip_call(call: cst.Call) -> cst.Call:
+    """self.skipTest(reason) -> pytest.skip(reason)."""
+    return call.with_changes(func=cst.Attribute(cst.Name("pytest"), cst.Name("skip")))

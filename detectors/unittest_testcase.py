@@ -1,0 +1,497 @@
+"""TM201: unittest.TestCase classes that can become plain pytest classes."""
+from __future__ import annotations
+
+import importlib.metadata
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import libcst as cst
+
+from testmend.codemods.unittest_testcase import (
+    FIXTURE_NAME, add_parameter, is_super_call, remove_bases, rename_class_hook, setup_fixture, skip_call,
+    skip_mark, subtests_call,
+)
+from testmend.model import Safety, Severity
+from testmend.rule import Fix
+from testmend.classgraph import TESTCASE
+from testmend.unittest_api import UnittestCallRule
+from testmend.unittest_classes import (
+    ASSERTIONS, MESSAGE_TUNING, PATCHERS, RUNNER_HOOKS, SKIP_DECORATORS, TESTCASE_API,
+)
+
+HOOKS = {"setUp": FIXTURE_NAME, "tearDown": FIXTURE_NAME, "setUpClass": "setup_class",
+         "tearDownClass": "teardown_class"}
+_CATCH_SKIP = {"Exception", "BaseException", "SkipTest"}
+# Bases known not to give a class an __init__ (typing.Protocol does, to its subclasses).
+_NO_INIT = {"builtins.object", "object", "abc.ABC", "typing.Generic", "typing_extensions.Generic"}
+
+
+@lru_cache(maxsize=None)
+def has_subtests_fixture() -> bool:
+    """pytest >= 9 ships the `subtests` fixture; before that pytest-subtests does."""
+    try:
+        if int(importlib.metadata.version("pytest").split(".")[0]) >= 9:
+            return True
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return False
+    try:
+        importlib.metadata.version("pytest-subtests")
+        return True
+    except importlib.metadata.PackageNotFoundError:
+        return False
+
+
+@dataclass
+class _Class:
+    node: cst.ClassDef
+    qual: str
+    methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    blockers: list[str] = field(default_factory=list)
+    asserts: list[cst.Call] = field(default_factory=list)
+    subtests: list[tuple[cst.Call, cst.FunctionDef]] = field(default_factory=list)
+    skips: list[cst.Call] = field(default_factory=list)
+    drops: list[cst.SimpleStatementLine] = field(default_factory=list)
+    keep_pass: set[cst.SimpleStatementLine] = field(default_factory=set)
+    marks: list[tuple[cst.Decorator, str]] = field(default_factory=list)
+
+
+class UnittestTestCase(UnittestCallRule):
+    """Flags unittest.TestCase classes and converts each to a plain pytest class.
+
+    ## What it does
+    One finding per TestCase class (a family of classes that inherit from one
+    another in the file counts as one). When every TestCase-only API the class
+    and its bases use has a pytest equivalent, the class loses its TestCase base:
+    assertions become `assert`/`pytest.raises` (TM101-TM103), `setUp`/`tearDown`
+    become one autouse fixture that yields between them, `setUpClass`/
+    `tearDownClass` become pytest's `setup_class`/`teardown_class` classmethods,
+    `unittest.skip*` decorators become `pytest.mark.skip`/`skipif`,
+    `expectedFailure` becomes `xfail(strict=True)`, `self.skipTest` becomes
+    `pytest.skip`, `self.subTest` becomes pytest's `subtests` fixture, and
+    `maxDiff`/`longMessage` (message tuning only) are dropped. Otherwise the
+    class stays a TestCase and the finding says what blocks it.
+
+    ## Why is this bad?
+    TestCase classes cannot use fixtures or parametrize, mix two styles in one
+    suite, and hide setup in hooks pytest runs differently.
+
+    ## Example
+    ```python
+    class TestCart(unittest.TestCase):
+        def setUp(self):
+            self.cart = Cart()
+        def tearDown(self):
+            self.cart.close()
+        @unittest.skipIf(sys.platform == "win32", "posix only")
+        def test_add(self):
+            self.assertEqual(self.cart.add(2), 2)
+    ```
+    becomes
+    ```python
+    class TestCart:
+        @pytest.fixture(autouse=True)
+        def setup_teardown(self):
+            self.cart = Cart()
+            yield
+            self.cart.close()
+        @pytest.mark.skipif(sys.platform == "win32", reason="posix only")
+        def test_add(self):
+            assert self.cart.add(2) == 2
+    ```
+
+    ## Fix safety
+    Safe: tests keep their node ids and their outcomes (tearDown still runs only
+    after a successful setUp; expectedFailure's unexpected success still fails).
+    The class is converted whole or not at all. Left alone, with the reason:
+    classes whose name pytest would not collect once they are no longer TestCases
+    (see `python_classes`), `__init__`/`run` overrides, `failureException`,
+    `addCleanup`, `assertLogs`, `self.id()`, async tests, hooks defined in several
+    classes or chained to a project base, bases or subclasses in other files,
+    mixins that use TestCase methods, and class decorators testmend does not know.
+    """
+
+    code = "TM201"
+    name = "unittest-testcase"
+    severity = Severity.MINOR
+    fix_safety = Safety.SAFE
+    prefilter = re.compile(rb"TestCase")
+    requires = ("TM101", "TM102", "TM103")
+
+    def __init__(self, context):  # type: ignore[no-untyped-def]
+        super().__init__(context)
+        self._infos: dict[str, _Class] = {}
+        self._current: _Class | None = None
+        self._imports: dict[str, str] = {}
+        self._funcs: set[cst.Attribute] = set()
+        self._catching = 0
+
+    # ------------------------------------------------------------ collection
+    def visit_Module(self, node: cst.Module) -> None:
+        for stmt in node.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                if isinstance(small, cst.Import):
+                    for a in small.names:
+                        self._imports[a.evaluated_alias or a.evaluated_name.split(".")[0]] = (
+                            a.evaluated_name if a.evaluated_alias else a.evaluated_name.split(".")[0])
+                elif isinstance(small, cst.ImportFrom) and isinstance(small.names, (list, tuple)):
+                    mod = cst.helpers.get_full_name_for_node(small.module) if small.module else ""
+                    for a in small.names:
+                        self._imports[a.evaluated_alias or a.evaluated_name] = f"{mod}.{a.evaluated_name}"
+
+    def _qualified(self, expr: cst.BaseExpression) -> str:
+        name = cst.helpers.get_full_name_for_node(expr.func if isinstance(expr, cst.Call) else expr) or ""
+        head, _, rest = name.partition(".")
+        target = self._imports.get(head, head)
+        return f"{target}.{rest}" if rest else target
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        top = not self._frames
+        super().visit_ClassDef(node)
+        if top:
+            self._current = self._infos[node.name.value] = _Class(node, node.name.value)
+            for decorator in node.decorators:
+                self._decorator(decorator, on_class=True)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        super().leave_ClassDef(original_node)
+        if not self._frames:
+            self._current = None
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().visit_FunctionDef(node)
+        info = self._current
+        if info is None or len(self._frames) != 2:
+            return
+        name = node.name.value
+        info.methods[name] = node
+        if name in RUNNER_HOOKS:
+            info.blockers.append(f"it overrides {name}, which changes how unittest runs it")
+        if name.startswith("test") and node.asynchronous is not None:
+            info.blockers.append(f"{name} is async; pytest needs a plugin to await it")
+        for decorator in node.decorators:
+            self._decorator(decorator, on_class=False)
+
+    def _decorator(self, decorator: cst.Decorator, on_class: bool) -> None:
+        info = self._current
+        assert info is not None
+        target = self._qualified(decorator.decorator)
+        kind = target.rpartition(".")[2]
+        if target.startswith("unittest.") and kind in SKIP_DECORATORS:
+            expr = decorator.decorator
+            if kind == "expectedFailure" and on_class:
+                info.blockers.append("expectedFailure on a class has no pytest equivalent")
+            elif kind in ("skipIf", "skipUnless") and (not isinstance(expr, cst.Call) or len(expr.args) != 2
+                                                        or any(a.keyword or a.star for a in expr.args)
+                                                        or isinstance(expr.args[0].value, cst.SimpleString)):
+                info.blockers.append(f"@{kind} with unusual arguments")
+            else:
+                info.marks.append((decorator, kind))
+        elif on_class and not (target.startswith(("pytest.mark.", "unittest.mock.", "mock."))
+                               or target.rsplit(".", 1)[-1] in {"patch"} or
+                               any(target.endswith(p) for p in PATCHERS)):
+            info.blockers.append(f"class decorator @{target or '?'} may rely on TestCase")
+
+    def visit_Try_body(self, node: cst.Try) -> None:
+        self._catching += _catches_skip(node.handlers)
+
+    def leave_Try_body(self, node: cst.Try) -> None:
+        self._catching -= _catches_skip(node.handlers)
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        info = self._current
+        if info is None or len(node.body) != 1 or not isinstance(node.body[0], cst.Assign):
+            return
+        targets = node.body[0].targets
+        if len(targets) != 1:
+            return
+        target = targets[0].target
+        if len(self._frames) == 1 and isinstance(target, cst.Name) and target.value in MESSAGE_TUNING:
+            info.drops.append(node)
+        elif isinstance(target, cst.Attribute) and target.attr.value in MESSAGE_TUNING:
+            found = self.current_method()
+            if found and isinstance(target.value, cst.Name) and target.value.value == found[1]:
+                self._funcs.add(target)
+                info.drops.append(node)
+                if len(found[0].body.body) == 1:
+                    info.keep_pass.add(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        info = self._current
+        if info is None:
+            return
+        found = self.self_method(node)
+        if found is None:
+            return
+        name, cls, method = found
+        if cls != info.qual:
+            return
+        assert isinstance(node.func, cst.Attribute)
+        self._funcs.add(node.func)
+        if name in ASSERTIONS:
+            info.asserts.append(node)
+        elif name == "subTest":
+            if not method.name.value.startswith("test"):
+                info.blockers.append(f"self.subTest() in {method.name.value}, which is not a test")
+            else:
+                info.subtests.append((node, method))
+        elif name == "skipTest":
+            if self._catching:
+                info.blockers.append("self.skipTest() inside try/except Exception (pytest.skip is not caught there)")
+            else:
+                info.skips.append(node)
+        elif name in HOOKS or name in TESTCASE_API:
+            info.blockers.append(f"self.{name}() has no pytest rewrite here")
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        info = self._current
+        if info is None or node in self._funcs or not isinstance(node.value, cst.Name):
+            return
+        found = self.current_method()
+        if found is None or found[2] != info.qual or node.value.value != found[1]:
+            return
+        attr = node.attr.value
+        if attr in HOOKS or (attr in TESTCASE_API and attr not in info.methods):
+            info.blockers.append(f"self.{attr} is used")
+
+    def visit_With(self, node: cst.With) -> None:
+        for item in node.items:
+            if item.asname is not None and isinstance(item.item, cst.Call):
+                found = self.self_method(item.item)
+                if found and found[0] == "subTest" and self._current:
+                    self._current.blockers.append("`with self.subTest(...) as name`")
+
+    # ------------------------------------------------------------ decision
+    def leave_Module(self, original_node: cst.Module) -> None:
+        graph = self.graph
+        if graph is None:
+            return
+        module = self._module_name
+        testcases = {q: i for q, i in self._infos.items() if graph.is_testcase(f"{module}.{q}")}
+        families: dict[str, list[str]] = {}
+        for qual in testcases:
+            root = qual
+            for base in graph.mro(f"{module}.{qual}") or ():
+                short = base[len(module) + 1:] if base.startswith(module + ".") else None
+                if short in testcases:
+                    root = short
+            families.setdefault(root, []).append(qual)
+        for root, members in families.items():
+            self._decide([testcases[m] for m in members])
+
+    def _decide(self, family: list[_Class]) -> None:
+        graph = self.graph
+        assert graph is not None
+        module = self._module_name
+        blockers: list[str] = []
+        quals = {f"{module}.{c.qual}" for c in family}
+        mro_classes: set[str] = set()
+        for c in family:
+            blockers += c.blockers
+            mro = graph.mro(f"{module}.{c.qual}") or ()
+            for other in mro:
+                if other in quals or other not in graph.classes:
+                    if other not in quals and not (graph.is_neutral(other) or other.startswith("unittest.")):
+                        blockers.append(f"base class {other.lstrip('?')} could not be analysed")
+                    continue
+                mro_classes.add(other)
+                if graph.is_testcase(other):
+                    blockers.append(f"it derives from {other} in another module (convert them together)")
+                else:
+                    used = {a for a in graph.classes[other].self_attrs if a in TESTCASE_API}
+                    local = other.startswith(module + ".") and other[len(module) + 1:] in self._infos
+                    if local:
+                        mixin = self._infos[other[len(module) + 1:]]
+                        blockers += mixin.blockers
+                        if mixin.subtests or mixin.skips:
+                            blockers.append(f"mixin {mixin.qual} uses subTest/skipTest")
+                    elif used:
+                        blockers.append(f"mixin {other} uses self.{sorted(used)[0]}; run testmend again "
+                                        "once its assertions are converted")
+            for child in graph.descendants(f"{module}.{c.qual}"):
+                if child not in quals:
+                    blockers.append(f"it is subclassed by {child} in another module")
+            has_tests = any(n.startswith("test") for cls in (f"{module}.{c.qual}", *mro)
+                            if cls in graph.classes for n in graph.classes[cls].members)
+            if "__test__" in c.methods or any("__test__" in graph.classes[x].members for x in mro if x in graph.classes):
+                blockers.append("it sets __test__")
+            if has_tests:
+                # pytest does not collect a plain class that has an __init__ (from any base)
+                for other in mro[1:]:
+                    if other in (TESTCASE, "unittest.IsolatedAsyncioTestCase") or other in _NO_INIT:
+                        continue
+                    if other not in graph.classes:
+                        blockers.append(f"its base {other.lstrip('?')} may give it an __init__, and pytest "
+                                        "does not collect a plain class with one")
+                        break
+                    if {"__init__", "__new__"} & graph.classes[other].members:
+                        blockers.append(f"its base {other.rsplit('.', 1)[-1]} defines __init__, and pytest "
+                                        "does not collect a plain class with one")
+                        break
+            if has_tests and not graph.pytest.collects_class(c.node.name.value):
+                patterns = " ".join(graph.pytest.python_classes)
+                blockers.append(f"pytest would not collect {c.node.name.value} as a plain class "
+                                f"(python_classes = {patterns}); renaming would change its node ids")
+        if any(c.subtests for c in family) and not has_subtests_fixture():
+            blockers.append("self.subTest needs pytest >= 9 (or pytest-subtests) for the subtests fixture")
+        blockers += self._hook_blockers(family, mro_classes)
+        edits: dict[cst.CSTNode, object] = {}
+        safety = Safety.SAFE
+        imports = {"pytest"}
+        for c in family:
+            for call in c.asserts:
+                outcome = self.context.outcomes.get(call)
+                if isinstance(outcome, Fix):
+                    edits.update(outcome.edits)
+                    imports.update(outcome.imports)
+                    if outcome.safety is Safety.UNSAFE:
+                        safety = Safety.UNSAFE
+                else:
+                    name = call.func.attr.value  # type: ignore[attr-defined]
+                    blockers.append(f"self.{name}() stays: {outcome or 'not analysed'}")
+        first = family[0]
+        if blockers:
+            more = f" (and {len(blockers) - 1} more)" if len(blockers) > 1 else ""
+            self.report(first.node.name, f"TestCase class {first.qual} left as is: {blockers[0]}{more}")
+            return
+        module_node = self.context.module
+        for c in family:
+            needs_subtests = {id(m) for _, m in c.subtests}
+            for call, method in c.subtests:
+                edits[call] = subtests_call
+            for method in c.methods.values():
+                if id(method) in needs_subtests and "subtests" not in {p.name.value for p in method.params.params}:
+                    edits[method] = lambda f: add_parameter(f, "subtests")
+            for call in c.skips:
+                edits[call] = skip_call
+            for stmt in c.drops:
+                edits[stmt] = (lambda s: s.with_changes(body=[cst.Pass()])) if stmt in c.keep_pass \
+                    else (lambda s: cst.RemovalSentinel.REMOVE)
+            for decorator, kind in c.marks:
+                edits[decorator] = lambda d, kind=kind: skip_mark(d, kind, module_node)
+            edits[c.node] = self._class_edit(c)
+        names = ", ".join(c.qual for c in family)
+        fix = Fix(description=f"convert {names} to plain pytest class{'es' if len(family) > 1 else ''}",
+                  safety=safety, edits=edits, imports=tuple(sorted(imports)), reformat=False,
+                  unused_imports=("unittest",))  # type: ignore[arg-type]
+        self.report(first.node.name, f"TestCase class {names} can be a plain pytest class", fix)
+
+    def _hook_blockers(self, family: list[_Class], mro_classes: set[str]) -> list[str]:
+        graph = self.graph
+        assert graph is not None
+        module = self._module_name
+        out: list[str] = []
+        owners = {f"{module}.{c.qual}" for c in family} | mro_classes
+        for hook in HOOKS:
+            definers = sorted(o for o in owners if o in graph.classes and hook in graph.classes[o].members)
+            if len(definers) > 1:
+                out.append(f"{hook} is defined in {len(definers)} classes ({', '.join(d.rsplit('.', 1)[-1] for d in definers)})")
+        for pair in (("setUp", "tearDown"), ("setUpClass", "tearDownClass")):
+            where = {o for o in owners if o in graph.classes and set(pair) & graph.classes[o].members}
+            if len(where) > 1:
+                out.append(f"{pair[0]} and {pair[1]} are defined in different classes")
+        for c in family:
+            for hook, new in HOOKS.items():
+                method = c.methods.get(hook)
+                if method is None:
+                    continue
+                if new in c.methods or any(new in graph.classes[o].members for o in owners if o in graph.classes):
+                    out.append(f"{new} already exists")
+                problem = _hook_problem(method, hook)
+                if problem:
+                    out.append(problem)
+        return out
+
+    def _class_edit(self, c: _Class):  # type: ignore[no-untyped-def]
+        module = self.context.module
+        drop = [b for b in c.node.bases if self._qualified(b.value) in ("unittest.TestCase", "unittest.case.TestCase")]
+
+        def edit(updated: cst.ClassDef) -> cst.ClassDef:
+            node = remove_bases(updated, drop)
+            assert isinstance(node.body, cst.IndentedBlock)
+            by_name = {s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)}
+            setup, teardown = by_name.get("setUp"), by_name.get("tearDown")
+            body = []
+            for stmt in node.body.body:
+                if isinstance(stmt, cst.FunctionDef):
+                    name = stmt.name.value
+                    if name == "setUp" or (name == "tearDown" and setup is None):
+                        stmt = setup_fixture(setup, teardown, module)
+                    elif name == "tearDown":
+                        continue
+                    elif name in ("setUpClass", "tearDownClass"):
+                        stmt = rename_class_hook(stmt, HOOKS[name], name)
+                body.append(stmt)
+            if not body:
+                body = [cst.SimpleStatementLine([cst.Pass()])]
+            elif body[0] is not node.body.body[0]:
+                # the first statement went (maxDiff = None): no blank line after the class line
+                lines = list(body[0].leading_lines)
+                while lines and lines[0].comment is None:
+                    lines.pop(0)
+                body[0] = body[0].with_changes(leading_lines=lines)
+            return node.with_changes(body=node.body.with_changes(body=body))
+
+        return edit
+
+
+def _catches_skip(handlers) -> int:  # type: ignore[no-untyped-def]
+    for handler in handlers:
+        kind = handler.type
+        if kind is None:
+            return 1
+        for element in (kind.elements if isinstance(kind, cst.Tuple) else [kind]):
+            value = element.value if isinstance(element, cst.Element) else element
+            if isinstance(value, cst.Attribute):
+                value = value.attr
+            if not isinstance(value, cst.Name) or value.value in _CATCH_SKIP:
+                return 1
+    return 0
+
+
+class _FlowCheck(cst.CSTVisitor):
+    """Finds `return`/`yield` and stray references to the hook in a hook's own body."""
+
+    def __init__(self) -> None:
+        self.returns = self.yields = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.returns = True
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.yields = True
+
+
+def _hook_problem(method: cst.FunctionDef, hook: str) -> str | None:
+    decorators = [d.decorator for d in method.decorators]
+    if hook in ("setUpClass", "tearDownClass"):
+        if len(decorators) != 1 or not (isinstance(decorators[0], cst.Name) and decorators[0].value == "classmethod"):
+            return f"{hook} is not a plain classmethod"
+    elif decorators:
+        return f"{hook} is decorated"
+    params = method.params
+    if len(params.params) != 1 or params.star_arg not in (cst.MaybeSentinel.DEFAULT, None) or params.kwonly_params \
+            or isinstance(params.star_kwarg, cst.Param) or params.posonly_params:
+        return f"{hook} takes parameters"
+    if not isinstance(method.body, cst.IndentedBlock):
+        return f"{hook} is written on one line"
+    check = _FlowCheck()
+    for stmt in method.body.body:
+        stmt.visit(check)
+    if check.yields:
+        return f"{hook} contains yield"
+    if check.returns and hook in ("setUp", "setUpClass"):
+        return f"{hook} returns early, which a yield fixture cannot express"
+    supers = [s for s in method.body.body if is_super_call(s, hook)]
+    code = cst.Module([]).code_for_node(method.body)
+    if code.count(f".{hook}") > len(supers):
+        return f"{hook} calls another {hook} (a base class's)"
+    return None
