@@ -8,6 +8,7 @@ Context-manager form: the `with` item's call is replaced, and every
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import libcst as cst
 
@@ -26,12 +27,12 @@ class Expectation:
     regex: cst.Arg | None
 
 
-def _call_text(module: cst.Module, call: cst.Call, exp: Expectation) -> str:
+def _call_text(module: cst.Module, call: cst.Call, exp: Expectation, more_comments: Sequence[str] = ()) -> str:
     args = {"expected": exp.expected} | ({"regex": exp.regex} if exp.regex else {})
     ops = Operands(module, call, args)
     nl = module.default_newline
     inner = ops.bare("expected") + (f", match={ops.bare('regex')}" if exp.regex else "")
-    comments = ops.outer_comments()
+    comments = [*ops.outer_comments(), *more_comments]
     if comments or "\n" in inner or "\r" in inner:
         inner = nl.join([*comments, inner]) + nl
     return f"pytest.{exp.helper}({inner})"
@@ -70,7 +71,9 @@ def _rebind(updated: cst.Call, exp: Expectation) -> Expectation:
 def convert_callable_form(module: cst.Module, line: cst.SimpleStatementLine, exp: Expectation,
                           rest: int, safety: Safety, description: str) -> Fix:
     """`self.assertRaises(E, func, *args)` on its own line -> `with pytest.raises(E): func(*args)`.
-    `rest` is the index of the callable among the call's arguments."""
+    `rest` is the index of the callable among the call's arguments. Comments
+    after the callable and its arguments stay with the call in the block; the
+    others go to the `with` line."""
 
     def build(updated: cst.SimpleStatementLine) -> cst.BaseCompoundStatement:
         expr = updated.body[0]
@@ -78,25 +81,55 @@ def convert_callable_form(module: cst.Module, line: cst.SimpleStatementLine, exp
         call = expr.value
         current = Expectation(exp.helper, call.args[0], call.args[1] if exp.regex else None)
         nl = module.default_newline
-        func = call.args[rest].value
-        extra = call.args[rest + 1:]
+        target = call.args[rest]
+        func = target.value
+        extra = list(call.args[rest + 1:])
+        body_node: cst.BaseExpression
         if isinstance(func, cst.Lambda) and not _has_params(func) and not extra:
-            body = module.code_for_node(func.body)
+            body_node = func.body
         else:
-            callee = module.code_for_node(func)
             if not isinstance(func, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) and not func.lpar:
-                callee = f"({callee})"
-            parts = [module.code_for_node(a.with_changes(comma=cst.MaybeSentinel.DEFAULT)) for a in extra]
-            body = f"{callee}({', '.join(p.strip() for p in parts)})"
-        body = wrap_multiline(body, [], nl)
-        header = _call_text(module, call, current)
+                func = func.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+            opening: cst.BaseParenthesizableWhitespace = cst.SimpleWhitespace("")
+            if isinstance(target.comma, cst.Comma) and extra and _comment_nodes(target.comma):
+                opening = target.comma.whitespace_after  # `func,  # comment` -> `func(  # comment`
+            if extra and isinstance(extra[-1].comma, cst.Comma) and not _comment_nodes(extra[-1].comma):
+                # the trailing comma closed the assertion's argument list, not the call's
+                extra[-1] = extra[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            body_node = cst.Call(func=func, args=extra, whitespace_before_args=opening)
+        body = module.code_for_node(body_node)
+        if not _parses(module, body):
+            body = wrap_multiline(body, [], nl)
+        moved = {id(c) for c in _comment_nodes(body_node)}
+        left = [c.value for arg in call.args[rest:] for c in _comment_nodes(arg) if id(c) not in moved]
+        header = _call_text(module, call.with_changes(args=call.args[:rest]), current, left)
         stmt = parse_compound(module, f"with {header}:{nl}{module.default_indent}{body}{nl}")
         assert isinstance(stmt.body, cst.IndentedBlock)
         return stmt.with_changes(leading_lines=updated.leading_lines,
                                  body=stmt.body.with_changes(header=updated.trailing_whitespace))
 
-    multiline = "\n" in module.code_for_node(line.body[0])
+    code = module.code_for_node(line.body[0])
+    multiline = "\n" in code or "\r" in code
     return Fix(description=description, safety=safety, edits={line: build}, imports=("pytest",), reformat=multiline)
+
+
+def _parses(module: cst.Module, statement: str) -> bool:
+    try:
+        cst.parse_statement(statement + module.default_newline, config=module.config_for_parsing)
+    except cst.ParserSyntaxError:
+        return False
+    return True
+
+
+def _comment_nodes(node: cst.CSTNode) -> list[cst.Comment]:
+    found: list[cst.Comment] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Comment(self, comment: cst.Comment) -> None:
+            found.append(comment)
+
+    node.visit(Collect())
+    return found
 
 
 def _has_params(func: cst.Lambda) -> bool:

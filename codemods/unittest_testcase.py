@@ -60,11 +60,26 @@ def setup_fixture(setup: cst.FunctionDef | None, teardown: cst.FunctionDef | Non
     )
 
 
-def rename_class_hook(func: cst.FunctionDef, new: str, old: str) -> cst.FunctionDef:
-    """setUpClass -> setup_class (pytest's xunit-style class setup, still a classmethod)."""
+def rename_class_hook(func: cst.FunctionDef, new: str, old: str, chain: bool = False) -> cst.FunctionDef:
+    """setUpClass -> setup_class (pytest's xunit-style class setup, still a classmethod).
+    A `super().setUpClass()` that reaches TestCase (a no-op) goes; one that reaches
+    a project base (`chain`) follows the rename."""
     assert isinstance(func.body, cst.IndentedBlock)
-    body = _body(func, old) or [cst.SimpleStatementLine([cst.Pass()])]
+    if chain:
+        body = [_rename_super(s, old, new) if is_super_call(s, old) else s for s in func.body.body]
+    else:
+        body = _body(func, old) or [cst.SimpleStatementLine([cst.Pass()])]
     return func.with_changes(name=cst.Name(new), body=func.body.with_changes(body=body))
+
+
+def _rename_super(stmt: cst.BaseStatement, old: str, new: str) -> cst.BaseStatement:
+    assert isinstance(stmt, cst.SimpleStatementLine)
+    expr = stmt.body[0]
+    assert isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)
+    func = expr.value.func
+    assert isinstance(func, cst.Attribute)
+    call = expr.value.with_changes(func=func.with_changes(attr=cst.Name(new)))
+    return stmt.with_changes(body=[expr.with_changes(value=call)])
 
 
 def skip_mark(decorator: cst.Decorator, kind: str, module: cst.Module) -> cst.Decorator:

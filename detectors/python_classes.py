@@ -72,6 +72,8 @@ class PythonClasses(Rule):
             suffix = next((s for s in _SUFFIXES if facts.name.endswith(s)), None)
             if suffix:
                 wanted.setdefault(f"*{suffix}", []).append(facts.name)
+            elif facts.name.startswith("test"):  # testSerializers: a lowercase prefix
+                wanted.setdefault("test", []).append(facts.name)
         if not wanted:
             return []
         safe = {p: names for p, names in wanted.items() if _conflict(graph, p) is None}

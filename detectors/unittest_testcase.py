@@ -54,6 +54,7 @@ class _Class:
     drops: list[cst.SimpleStatementLine] = field(default_factory=list)
     keep_pass: set[cst.SimpleStatementLine] = field(default_factory=set)
     marks: list[tuple[cst.Decorator, str]] = field(default_factory=list)
+    chained: set[str] = field(default_factory=set)  # class hooks whose super() call goes to a project base
 
 
 class UnittestTestCase(UnittestCallRule):
@@ -379,29 +380,48 @@ class UnittestTestCase(UnittestCallRule):
         self.report(first.node.name, f"TestCase class {names} can be a plain pytest class", fix)
 
     def _hook_blockers(self, family: list[_Class], mro_classes: set[str]) -> list[str]:
+        """setUp/tearDown become one fixture per defining class, and a subclass's
+        fixture of the same name overrides its base's, exactly as a subclass's
+        setUp overrides (unless it chains with super(), which a fixture override
+        cannot express). setUpClass/tearDownClass keep method semantics under
+        their pytest names, so their super() chains are renamed too."""
         graph = self.graph
         assert graph is not None
         module = self._module_name
         out: list[str] = []
-        owners = {f"{module}.{c.qual}" for c in family} | mro_classes
-        for hook in HOOKS:
-            definers = sorted(o for o in owners if o in graph.classes and hook in graph.classes[o].members)
-            if len(definers) > 1:
-                out.append(f"{hook} is defined in {len(definers)} classes ({', '.join(d.rsplit('.', 1)[-1] for d in definers)})")
-        for pair in (("setUp", "tearDown"), ("setUpClass", "tearDownClass")):
-            where = {o for o in owners if o in graph.classes and set(pair) & graph.classes[o].members}
-            if len(where) > 1:
-                out.append(f"{pair[0]} and {pair[1]} are defined in different classes")
+        members = {f"{module}.{c.qual}" for c in family}
+        for other in sorted(mro_classes):
+            hooks = set(HOOKS) & graph.classes[other].members
+            if hooks:
+                out.append(f"mixin {other.rsplit('.', 1)[-1]} defines {sorted(hooks)[0]}")
         for c in family:
+            qual = f"{module}.{c.qual}"
+            mro = graph.mro(qual) or ()
+            later = [x for x in mro[1:] if x in members]
             for hook, new in HOOKS.items():
+                if new in c.methods:
+                    out.append(f"{new} already exists")
                 method = c.methods.get(hook)
                 if method is None:
                     continue
-                if new in c.methods or any(new in graph.classes[o].members for o in owners if o in graph.classes):
-                    out.append(f"{new} already exists")
                 problem = _hook_problem(method, hook)
                 if problem:
                     out.append(problem)
+                    continue
+                base = next((x for x in later if hook in graph.classes[x].members), None)
+                assert isinstance(method.body, cst.IndentedBlock)
+                chained = any(is_super_call(stmt, hook) for stmt in method.body.body)
+                if base is not None and chained:
+                    if hook in ("setUp", "tearDown"):
+                        out.append(f"{c.qual}.{hook} calls {base.rsplit('.', 1)[-1]}.{hook}, "
+                                   "which a fixture override cannot chain")
+                    else:
+                        c.chained.add(hook)
+            providers = {h: next((x for x in mro if x in members and h in graph.classes[x].members), None)
+                         for h in ("setUp", "tearDown")}
+            if providers["setUp"] and providers["tearDown"] and providers["setUp"] != providers["tearDown"]:
+                out.append(f"{c.qual} gets setUp from {providers['setUp'].rsplit('.', 1)[-1]} and tearDown "
+                           f"from {providers['tearDown'].rsplit('.', 1)[-1]}")
         return out
 
     def _class_edit(self, c: _Class):  # type: ignore[no-untyped-def]
@@ -422,7 +442,7 @@ class UnittestTestCase(UnittestCallRule):
                     elif name == "tearDown":
                         continue
                     elif name in ("setUpClass", "tearDownClass"):
-                        stmt = rename_class_hook(stmt, HOOKS[name], name)
+                        stmt = rename_class_hook(stmt, HOOKS[name], name, chain=name in c.chained)
                 body.append(stmt)
             if not body:
                 body = [cst.SimpleStatementLine([cst.Pass()])]

@@ -96,28 +96,45 @@ def fix(paths: Sequence[Path], settings: Settings | None = None, write: bool = F
     settings = settings or load_settings(list(paths))
     earlier: list[FileChange] = []
     written: list[Path] = []
+    only: set[Path] | None = None
+    carried: list[FileResult] = []
     for _ in range(MAX_PASSES if write else 1):
-        run = _fix_pass(paths, settings, progress)
+        run = _fix_pass(paths, settings, progress, only)
         if not write:
             return run
         write_changes(run)
-        earlier_now = list(run.changes)
+        changed = list(run.changes)
+        run.files = carried + run.files
         run.earlier = earlier
         run.written = sorted(set(written) | set(run.written))
         written = run.written
-        if not earlier_now or run.write_errors:
+        if not changed or run.write_errors:
             break
-        earlier = earlier + earlier_now
+        earlier = earlier + changed
+        # Only a file that still has findings without an applied fix can gain
+        # one in the next pass; the others are done (and are not parsed again).
+        applied = {id(f) for c in changed for f in c.applied}
+        pending = {r.path.resolve() for r in run.files
+                   if not r.error and any(id(f) not in applied for f in r.findings)}
+        carried = [r for r in run.files if r.error or r.path.resolve() not in pending]
+        carried = [FileResult(r.path, findings=r.findings, error=r.error) for r in carried]
+        if not pending:
+            break
+        only = pending
     run.earlier = [c for c in earlier if c not in run.changes]
     return run
 
 
-def _fix_pass(paths: Sequence[Path], settings: Settings, progress: Progress | None) -> RunResult:
+def _fix_pass(paths: Sequence[Path], settings: Settings, progress: Progress | None,
+              only: set[Path] | None = None) -> RunResult:
     files, errors, job, rules = _prepare(paths, settings)
+    if only is not None:
+        files = [f for f in files if f.resolve() in only]
+        errors = []
     job = Job(job.settings, job.rules, job.suite, fix=True)
     results = run_files(files, job, progress)
-    return RunResult(files=errors + results + suite_results(rules, job.suite, settings, fix=True),
-                     files_seen=len(files))
+    suite = suite_results(rules, job.suite, settings, fix=True)
+    return RunResult(files=errors + results + suite, files_seen=len(files))
 
 
 def write_changes(run: RunResult) -> None:

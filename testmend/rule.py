@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
-import textwrap
+import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Mapping, Union
@@ -119,7 +119,7 @@ class Rule(cst.BatchableCSTVisitor):
     # ------------------------------------------------------------ docs
     @classmethod
     def doc(cls) -> str:
-        return textwrap.dedent(cls.__doc__ or "").strip()
+        return inspect.cleandoc(cls.__doc__ or "")
 
     @classmethod
     def summary(cls) -> str:

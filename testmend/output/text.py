@@ -71,7 +71,7 @@ def audit_report(run: RunResult, color: bool) -> str:
 def residue(run: RunResult) -> list[tuple[Finding, str]]:
     """What a fix run left unchanged, and why."""
     out: list[tuple[Finding, str]] = []
-    applied = {id(f) for c in run.changes for f in c.applied}
+    applied = {id(f) for c in [*run.changes, *run.earlier] for f in c.applied}
     for r in run.files:
         dropped = dict((id(f), why) for f, why in (r.change.dropped if r.change else ()))
         for f in r.findings:
