@@ -154,7 +154,7 @@ def drop_unused_imports(module: cst.Module, modules: Sequence[str]) -> cst.Modul
             bound = alias.evaluated_alias or alias.evaluated_name.split(".")[0]
             if isinstance(small, cst.Import) and alias.evaluated_name.split(".")[0] not in modules:
                 keep.append(alias)
-            elif re.search(rf"\b{re.escape(bound)}\b", rest):
+            elif re.search(rf"(?<![.\w]){re.escape(bound)}\b", rest):  # `x.main` is not a use of `main`
                 keep.append(alias)
         if len(keep) == len(names):
             continue
