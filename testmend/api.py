@@ -10,7 +10,7 @@ import difflib
 import enum
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from .config import Settings, load_settings
 from .discovery import discover
@@ -99,7 +99,7 @@ def fix(paths: Sequence[Path], settings: Settings | None = None, write: bool = F
     only: set[Path] | None = None
     carried: list[FileResult] = []
     for _ in range(MAX_PASSES if write else 1):
-        run = _fix_pass(paths, settings, progress, only)
+        run, suite = _fix_pass(paths, settings, progress, only)
         if not write:
             return run
         write_changes(run)
@@ -116,6 +116,7 @@ def fix(paths: Sequence[Path], settings: Settings | None = None, write: bool = F
         applied = {id(f) for c in changed for f in c.applied}
         pending = {r.path.resolve() for r in run.files
                    if not r.error and any(id(f) not in applied for f in r.findings)}
+        pending = _affected(pending, {c.path.resolve() for c in changed}, suite)
         carried = [r for r in run.files if r.error or r.path.resolve() not in pending]
         carried = [FileResult(r.path, findings=r.findings, error=r.error) for r in carried]
         if not pending:
@@ -126,7 +127,7 @@ def fix(paths: Sequence[Path], settings: Settings | None = None, write: bool = F
 
 
 def _fix_pass(paths: Sequence[Path], settings: Settings, progress: Progress | None,
-              only: set[Path] | None = None) -> RunResult:
+              only: set[Path] | None = None) -> tuple[RunResult, Any]:
     files, errors, job, rules = _prepare(paths, settings)
     if only is not None:
         files = [f for f in files if f.resolve() in only]
@@ -134,7 +135,26 @@ def _fix_pass(paths: Sequence[Path], settings: Settings, progress: Progress | No
     job = Job(job.settings, job.rules, job.suite, fix=True)
     results = run_files(files, job, progress)
     suite = suite_results(rules, job.suite, settings, fix=True)
-    return RunResult(files=errors + results + suite, files_seen=len(files))
+    return RunResult(files=errors + results + suite, files_seen=len(files)), job.suite
+
+
+def _affected(pending: set[Path], changed: set[Path], suite) -> set[Path]:  # type: ignore[no-untyped-def]
+    """The files among `pending` whose outcome can differ in another pass: a
+    configuration changed, or a module their classes inherit from changed."""
+    if any(p.suffix != ".py" for p in changed):
+        return pending
+    from .unittest_api import TestCaseClasses
+
+    graph = suite.data.get(TestCaseClasses.name)
+    if graph is None:
+        return set()
+    owners = {q: p.resolve() for q, p in graph.owner_path.items()}
+    out = set()
+    for qual, owner in owners.items():
+        bases = {owners.get(base) for base in (graph.mro(qual) or ())[1:]} - {owner}  # same-file: same pass
+        if owner in pending and bases & changed:
+            out.add(owner)
+    return out
 
 
 def write_changes(run: RunResult) -> None:
@@ -206,12 +226,14 @@ class Proposal:
 
 
 def fix_interactively(paths: Sequence[Path], ask: Callable[[Proposal], Answer],
-                      settings: Settings | None = None) -> RunResult:
+                      settings: Settings | None = None,
+                      on_file_done: Callable[[RunResult, FileChange], None] | None = None) -> RunResult:
     """Offer each fix in turn; later fixes are shown on top of the approved ones.
 
     Approved fixes are written file by file as soon as a file is done, so
     quitting keeps what was approved. Runs in one process: a person is the
-    bottleneck here, not the parse.
+    bottleneck here, not the parse. `on_file_done` is called after each file
+    is written, before the next file's fixes are offered (`fix --verify`).
     """
     settings = settings or load_settings(list(paths))
     files, errors, job, rules = _prepare(paths, settings)
@@ -256,6 +278,8 @@ def fix_interactively(paths: Sequence[Path], ask: Callable[[Proposal], Answer],
         # approved fix).
         if change is not None and change.new != change.old:
             _write_one(run, change)
+            if on_file_done is not None and change.path in run.written:
+                on_file_done(run, change)
     return run
 
 

@@ -2,7 +2,8 @@
 
 Keys equal the long option names (`select`, `ignore`, `exclude`,
 `extend-exclude`, `include`, `unsafe-fixes`, `jobs`, `respect-gitignore`,
-`target-version`, `line-length`); a sub-table per rule code holds that rule's
+`target-version`, `line-length`), plus `verify-command` and `verify-timeout`
+for `fix --verify`; a sub-table per rule code holds that rule's
 options (`[tool.testmend.TM601] max-lines = 60`). Command-line values win.
 Unknown keys are reported, never silently ignored.
 """
@@ -28,8 +29,9 @@ DEFAULT_EXCLUDE = (
 )
 KNOWN_KEYS = {
     "select", "ignore", "exclude", "extend-exclude", "include", "unsafe-fixes", "jobs",
-    "respect-gitignore", "target-version", "line-length",
+    "respect-gitignore", "target-version", "line-length", "verify-command", "verify-timeout",
 }
+DEFAULT_VERIFY_TIMEOUT = 600.0  # seconds, per test run of `fix --verify`
 _PY_VERSIONS = [(3, minor) for minor in range(3, 16)]
 
 
@@ -50,6 +52,10 @@ class Settings:
     target_versions: tuple[tuple[int, int], ...] = ()  # Python versions the project supports
     line_length: int = 88
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # `fix --verify`: how to run pytest (empty: this interpreter's `python -m pytest`)
+    # and the limit of one test run, in seconds
+    verify_command: tuple[str, ...] = ()
+    verify_timeout: float = DEFAULT_VERIFY_TIMEOUT
     config_file: Path | None = None
     warnings: tuple[str, ...] = ()
 
@@ -177,6 +183,15 @@ def _apply_project(settings: Settings, data: dict[str, Any], warnings: list[str]
         if key == "target-version":
             changes["target_versions"] = parse_target(str(value))
             continue
+        if key == "verify-command":
+            changes["verify_command"] = parse_verify_command(value, f"{path}: [tool.testmend] verify-command")
+            continue
+        if key == "verify-timeout":
+            if not (_is_type(value, int) or _is_type(value, float)) or not 0 < value < float("inf"):
+                raise ConfigError(f"{path}: [tool.testmend] verify-timeout must be a positive number of "
+                                  f"seconds, not {value!r}")
+            changes["verify_timeout"] = float(value)
+            continue
         changes[attr] = value
     if extend:
         changes["exclude"] = tuple(changes.get("exclude", settings.exclude)) + extend
@@ -190,6 +205,25 @@ _SCALAR_TYPES: dict[str, tuple[type, str]] = {
     "respect-gitignore": (bool, "true or false"),
     "target-version": (str, "a string such as 'py310'"),
 }
+
+
+def parse_verify_command(value: Any, where: str) -> tuple[str, ...]:
+    """`verify-command`: a command line (split like a shell would, nothing is
+    run through a shell) or a list of arguments; it must start pytest."""
+    import shlex
+
+    if isinstance(value, str):
+        try:
+            parts = shlex.split(value)
+        except ValueError as exc:
+            raise ConfigError(f"{where} cannot be split into arguments ({exc}): {value!r}") from exc
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        parts = list(value)
+    else:
+        raise ConfigError(f"{where} must be a command line or a list of strings, not {value!r}")
+    if not parts or not parts[0].strip():
+        raise ConfigError(f"{where} is empty; leave it out to use `python -m pytest`")
+    return tuple(parts)
 
 
 def _is_type(value: Any, kind: type) -> bool:

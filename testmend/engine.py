@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper
 
 from .config import Settings
 from .fixing import apply
 from .model import FileChange, FileError, FileResult, Finding, Safety
+from .positions import spans_of
 from .rule import FileContext, Fix, Rule, SuiteIndex
 from .source import SourceError, SourceFile, read_source
 
@@ -122,18 +123,25 @@ def parse_and_check(path: Path, job: Job) -> Parsed | FileError | None:
     if roundtrip != source.text:
         return FileError(path, "libcst cannot reproduce this file byte for byte (a known libcst "
                                "defect, e.g. `except E :`); left unchanged")
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     instances = []
     outcomes: dict = {}  # shared by the rules of this file (see FileContext.outcomes)
     selected = {r.code for r in rules}
     for rule in with_required(rules):
         context = FileContext(path=path, module=module, suite=job.suite,
-                              options=job.settings.options_for(rule.code, rule.defaults), outcomes=outcomes)
+                              options=job.settings.options_for(rule.code, rule.defaults), outcomes=outcomes,
+                              settings=job.settings)
         instances.append(rule(context))
-    wrapper.visit_batched(instances)
-    reports = [r for inst in instances if inst.code in selected for r in inst.reports]
+    if any(inst.METADATA_DEPENDENCIES for inst in instances):
+        MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(instances)
+    else:
+        cst.visit_batched(module, instances)
+    kept = [inst for inst in instances if inst.code in selected]
+    nodes = {node for inst in kept for node, _, _ in inst.pending}
+    nodes |= {edited for inst in kept for _, _, fix in inst.pending if fix for edited in fix.edits}
+    positions = spans_of(module, nodes)
+    reports = [r for inst in kept for r in inst.findings(positions)]
     reports.sort(key=lambda r: (r[0].span.line, r[0].span.column, r[0].code))
-    return Parsed(source, module, reports, positions=wrapper.resolve(PositionProvider))
+    return Parsed(source, module, reports, positions=positions)
 
 
 def chosen_fixes(reports: Iterable[tuple[Finding, Fix | None]], unsafe: bool) -> list[tuple[Finding, Fix]]:

@@ -134,27 +134,35 @@ def drop_unused_imports(module: cst.Module, modules: Sequence[str]) -> cst.Modul
     nothing else in the file mentions. Mentions are counted as words in the
     code, so a name in a comment or string keeps its import (never too eager)."""
     body = list(module.body)
-    changed = False
+    candidates: list[tuple[int, cst.SimpleStatementLine, cst.Import | cst.ImportFrom]] = []
     for index, stmt in enumerate(body):
         if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
             continue
         small = stmt.body[0]
         if isinstance(small, cst.Import):
-            names = list(small.names)
-        elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar) and small.module:
+            if any(a.evaluated_name.split(".")[0] in modules for a in small.names):
+                candidates.append((index, stmt, small))
+        elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar) \
+                and small.module and not small.relative:
             source = cst.helpers.get_full_name_for_node(small.module) or ""
-            if source.split(".")[0] not in modules or small.relative:
-                continue
-            names = list(small.names)
-        else:
-            continue
-        rest = "".join(module.code_for_node(s) for i, s in enumerate(body) if i != index and s is not None)
+            if source.split(".")[0] in modules:
+                candidates.append((index, stmt, small))
+    if not candidates:
+        return module
+    full = module.code  # one codegen; the imports' own text is discounted below
+    # a module path in an import (`from unittest import mock`) is not a use of a name
+    own = "".join(module.code_for_node(s) for s in body if isinstance(s, cst.SimpleStatementLine)
+                  and all(isinstance(x, (cst.Import, cst.ImportFrom)) for x in s.body))
+    changed = False
+    for index, stmt, small in candidates:
         keep = []
+        names = list(small.names)  # type: ignore[arg-type]
         for alias in names:
             bound = alias.evaluated_alias or alias.evaluated_name.split(".")[0]
+            word = re.compile(rf"(?<![.\w]){re.escape(bound)}\b")  # `x.main` is not a use of `main`
             if isinstance(small, cst.Import) and alias.evaluated_name.split(".")[0] not in modules:
                 keep.append(alias)
-            elif re.search(rf"(?<![.\w]){re.escape(bound)}\b", rest):  # `x.main` is not a use of `main`
+            elif len(word.findall(full)) > len(word.findall(own)):
                 keep.append(alias)
         if len(keep) == len(names):
             continue
@@ -166,8 +174,14 @@ def drop_unused_imports(module: cst.Module, modules: Sequence[str]) -> cst.Modul
         body[index] = stmt.with_changes(body=[small.with_changes(names=keep)])
     if not changed:
         return module
-    out = [s for s in body if s is not None]
-    return module.with_changes(body=out)
+    kept = [s for s in body if s is not None]
+    if kept and body[0] is None:
+        # the file's first statements went: no blank lines left at the top
+        lines = list(kept[0].leading_lines)
+        while lines and lines[0].comment is None:
+            lines.pop(0)
+        kept[0] = kept[0].with_changes(leading_lines=lines)
+    return module.with_changes(body=kept)
 
 
 def render_with_ranges(module: cst.Module, fixes: Sequence[Fix],

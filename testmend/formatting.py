@@ -49,9 +49,54 @@ def _outside_unchanged(before: str, after: str, ranges: Sequence[tuple[int, int]
     return True
 
 
+def _mode(settings: Settings, line_length: int):  # type: ignore[no-untyped-def]
+    import black
+
+    targets = {
+        getattr(black.TargetVersion, f"PY{major}{minor}")
+        for major, minor in settings.target_versions
+        if hasattr(black.TargetVersion, f"PY{major}{minor}")
+    }
+    return black.Mode(target_versions=targets, line_length=max(line_length, 20),
+                      string_normalization=False, magic_trailing_comma=True)
+
+
+def _format_snippet(lines: list[str], settings: Settings) -> list[str] | None:
+    """One produced statement, formatted on its own at its indentation; None
+    when it is not exactly one statement on these lines."""
+    import ast
+
+    import black
+
+    import io
+    import tokenize
+
+    try:  # a string spanning lines must keep its lines' indentation: leave it to black's file mode
+        for token in tokenize.generate_tokens(io.StringIO("".join(lines).lstrip()).readline):
+            if token.type == tokenize.STRING and "\n" in token.string:
+                return None
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return None
+    first = lines[0]
+    indent = first[: len(first) - len(first.lstrip())]
+    body = [line[len(indent):] if line.startswith(indent) else line.lstrip() for line in lines]
+    snippet = "".join(body)
+    try:
+        if len(ast.parse(snippet).body) != 1:
+            return None
+        out = black.format_str(snippet, mode=_mode(settings, settings.line_length - len(indent)))
+    except Exception:  # black's InvalidInput and friends: keep the valid, unformatted fix
+        return None
+    return [indent + line if line.strip() else line for line in out.splitlines(keepends=True)]
+
+
 def format_ranges(text: str, ranges: Sequence[tuple[int, int]], settings: Settings) -> str:
-    """`text` with black applied to `ranges` only, or `text` unchanged if black
-    cannot do that without touching other lines."""
+    """`text` with black applied to the statements at `ranges` only.
+
+    Each produced statement is formatted on its own (black's cost grows with
+    what it reads, and a test module can be 300 KB); when a range is not a
+    single statement, black formats the whole text restricted to the ranges,
+    and that result is kept only if every other line is byte-identical."""
     if not ranges:
         return text
     crlf = "\r\n" in text
@@ -62,21 +107,21 @@ def format_ranges(text: str, ranges: Sequence[tuple[int, int]], settings: Settin
         import black
     except ImportError:  # pragma: no cover - black is a dependency
         return text
-    targets = {
-        getattr(black.TargetVersion, f"PY{major}{minor}")
-        for major, minor in settings.target_versions
-        if hasattr(black.TargetVersion, f"PY{major}{minor}")
-    }
-    mode = black.Mode(
-        target_versions=targets,
-        line_length=settings.line_length,
-        string_normalization=False,
-        magic_trailing_comma=True,
-    )
-    try:
-        out = black.format_str(work, mode=mode, lines=list(ranges))
-    except Exception:  # black's own parse errors (InvalidInput, ...): keep the valid fix
-        return text
-    if not _outside_unchanged(work, out, ranges):
-        return text
+    lines = lines_of(work)
+    leftover = []
+    for lo, hi in sorted(ranges, reverse=True):
+        formatted = _format_snippet(lines[lo - 1:hi], settings)
+        if formatted is None:
+            leftover.append((lo, hi))
+        else:
+            lines[lo - 1:hi] = formatted
+    out = "".join(lines)
+    if leftover:
+        try:
+            whole = black.format_str(work, mode=_mode(settings, settings.line_length), lines=list(ranges))
+        except Exception:  # keep the valid, unformatted fix
+            return text
+        if not _outside_unchanged(work, whole, ranges):
+            return text
+        out = whole
     return out.replace("\n", "\r\n") if crlf else out

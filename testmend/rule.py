@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, Callable, ClassVar, Mapping, Union
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 
+from .config import Settings
 from .model import FileChange, Finding, FixInfo, Safety, Severity, Span
 
 NodeResult = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel]
@@ -62,6 +62,9 @@ class FileContext:
     # alone. Shared by the rules of one file, so a rule can build on another's
     # fixes (a class conversion includes the assertion rewrites inside it).
     outcomes: dict[cst.CSTNode, "Fix | str"] = field(default_factory=dict)
+    # The run's settings, for codemods whose output depends on the project
+    # (its oldest Python, its line length).
+    settings: Settings = field(default_factory=Settings)
 
 
 class Rule(cst.BatchableCSTVisitor):
@@ -83,31 +86,35 @@ class Rule(cst.BatchableCSTVisitor):
     # False for rules that only look at the whole suite (check_suite).
     per_file: ClassVar[bool] = True
 
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    # No metadata by default: spans are computed after the traversal, only for
+    # reported nodes (see positions.py). A rule that needs scopes or qualified
+    # names declares METADATA_DEPENDENCIES as in libcst.
+    METADATA_DEPENDENCIES = ()
 
     def __init__(self, context: FileContext) -> None:
         super().__init__()
         self.context = context
-        self.reports: list[tuple[Finding, Fix | None]] = []
+        self.pending: list[tuple[cst.CSTNode, str, Fix | None]] = []
 
     # ------------------------------------------------------------ reporting
     def report(self, node: cst.CSTNode, message: str, fix: Fix | None = None) -> None:
-        pos = self.get_metadata(PositionProvider, node)
-        span = Span(pos.start.line, pos.start.column, pos.end.line, pos.end.column)
-        finding = Finding(
-            code=self.code,
-            path=self.context.path,
-            span=span,
-            message=message,
-            severity=self.severity,
-            fix=fix.info() if fix else None,
-        )
-        self.reports.append((finding, fix))
+        """A finding at `node`; its span is filled in after the traversal."""
+        self.pending.append((node, message, fix))
         self.attach(node, fix if fix is not None else message)
 
     def attach(self, node: cst.CSTNode, outcome: "Fix | str") -> None:
         """Record what this rule decided for `node`, for other rules to build on."""
         self.context.outcomes[node] = outcome
+
+    def findings(self, spans: Mapping[cst.CSTNode, Any]) -> list[tuple[Finding, Fix | None]]:
+        """The reports as findings, given the spans of the reported nodes."""
+        out = []
+        for node, message, fix in self.pending:
+            pos = spans[node]
+            span = Span(pos.start.line, pos.start.column, pos.end.line, pos.end.column)
+            out.append((Finding(code=self.code, path=self.context.path, span=span, message=message,
+                                severity=self.severity, fix=fix.info() if fix else None), fix))
+        return out
 
     # ------------------------------------------------------------ suite phase
     @classmethod

@@ -21,4 +21,6 @@ MESSAGE_TUNING = {"maxDiff", "longMessage"}
 RUNNER_HOOKS = {"__init__", "__new__", "run", "debug", "__call__", "_callSetUp", "_callTearDown",
                 "_callTestMethod", "asyncSetUp", "asyncTearDown", "countTestCases", "defaultTestResult"}
 SKIP_DECORATORS = {"skip", "skipIf", "skipUnless", "expectedFailure"}
+# Parameters of the skip decorators (what a positional argument binds to).
+SKIP_PARAMS = {"skip": ("reason",), "skipIf": ("condition", "reason"), "skipUnless": ("condition", "reason")}
 PATCHERS = {"patch", "patch.object", "patch.multiple", "patch.dict"}
