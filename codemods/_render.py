@@ -35,6 +35,9 @@ class Operands:
         self.args = args
         # comments after an argument (after its comma) stay with that argument
         self._trailing: dict[str, list[str]] = {}
+        # arguments already rendered: a template may use an operand twice
+        # (assertAlmostEqual), but its comments must appear only once
+        self._rendered: set[str] = set()
         for name, arg in args.items():
             found = [c.value for part in (arg.whitespace_after_arg, arg.comma) if isinstance(part, cst.CSTNode)
                      for c in _comments(part)]
@@ -49,8 +52,10 @@ class Operands:
         return self.args[name].value
 
     def raw(self, name: str) -> str:
+        """The argument's source; its trailing comments come with its first rendering only."""
         code = self.module.code_for_node(self.node(name))
-        comments = self._trailing.get(name)
+        comments = self._trailing.get(name) if name not in self._rendered else None
+        self._rendered.add(name)
         if comments:
             nl = self.module.default_newline
             code += "  " + nl.join(comments) + nl
@@ -104,6 +109,15 @@ class Operands:
                    for c in _comments(part)}
         return [c.value for c in _comments(self.call) if id(c) not in inside]
 
+    def unrendered_comments(self) -> list[str]:
+        """Comments of arguments the template never used (`msg=None,  # why`),
+        which would otherwise be lost; call after rendering everything else."""
+        found: list[str] = []
+        for name, arg in self.args.items():
+            if name not in self._rendered:
+                found += [c.value for c in _comments(arg.value)] + self._trailing.get(name, [])
+        return found
+
 
 def _comments(node: cst.CSTNode) -> list[cst.Comment]:
     found: list[cst.Comment] = []
@@ -114,6 +128,10 @@ def _comments(node: cst.CSTNode) -> list[cst.Comment]:
 
     node.visit(Collect())
     return found
+
+
+def has_comments(node: cst.CSTNode) -> bool:
+    return bool(_comments(node))
 
 
 def is_simple(node: cst.BaseExpression) -> bool:
@@ -137,8 +155,18 @@ def wrap_multiline(text: str, comments: list[str], newline: str) -> str:
     backslash is ever needed; comments go on their own lines inside."""
     if "\n" not in text and "\r" not in text and not comments:
         return text
-    lines = [*comments, text]
-    return "(" + newline + newline.join(lines) + newline + ")"
+    return "(" + inside_parentheses(text, comments, newline) + ")"
+
+
+def inside_parentheses(text: str, comments: list[str], newline: str) -> str:
+    """`text` (and `comments` before it) laid out to sit between brackets that
+    are already there, such as a call's: one item per line when it spans lines
+    or carries comments. A trailing comment's newline is not doubled (a text
+    ending in `# note\\n` left an empty line before the closing bracket)."""
+    if "\n" not in text and "\r" not in text and not comments:
+        return text
+    lines = [*comments, text.rstrip("\r\n")] if text else list(comments)
+    return newline + newline.join(lines) + newline
 
 
 def parse_small_statement(module: cst.Module, text: str) -> cst.BaseSmallStatement:

@@ -4,6 +4,9 @@ Context-manager form: the `with` item's call is replaced, and every
 `cm.exception` of a bound name becomes `cm.value`. Callable form
 (`self.assertRaises(E, func, *args, **kwargs)`) becomes a `with` block calling
 `func(*args, **kwargs)` (a lambda without parameters contributes its body).
+Comments stay next to what they followed: those after the callable or its
+arguments in the call of the block, the others in `pytest.raises(...)`, where
+an argument followed by a comment gets a line of its own.
 """
 from __future__ import annotations
 
@@ -28,14 +31,30 @@ class Expectation:
 
 
 def _call_text(module: cst.Module, call: cst.Call, exp: Expectation, more_comments: Sequence[str] = ()) -> str:
+    """`pytest.<helper>(E[, match=P])` from `call`'s arguments. With comments,
+    one argument per line and a trailing comma (so black keeps the layout),
+    each comment after its argument, the others on lines of their own first."""
     args = {"expected": exp.expected} | ({"regex": exp.regex} if exp.regex else {})
     ops = Operands(module, call, args)
     nl = module.default_newline
-    inner = ops.bare("expected") + (f", match={ops.bare('regex')}" if exp.regex else "")
+    parts = [("", "expected")] + ([("match=", "regex")] if exp.regex else [])
     comments = [*ops.outer_comments(), *more_comments]
-    if comments or "\n" in inner or "\r" in inner:
-        inner = nl.join([*comments, inner]) + nl
-    return f"pytest.{exp.helper}({inner})"
+    trailing = {name: [c.value for part in (arg.whitespace_after_arg, arg.comma) for c in _comment_nodes(part)]
+                for name, arg in args.items()}
+    if not comments and not any(trailing.values()):
+        inner = ", ".join(prefix + ops.bare(name) for prefix, name in parts)
+        if "\n" in inner or "\r" in inner:
+            inner = nl + inner + nl
+        return f"pytest.{exp.helper}({inner})"
+    lines = list(comments)
+    for prefix, name in parts:
+        value = module.code_for_node(ops.node(name))
+        if isinstance(ops.node(name), (cst.NamedExpr, cst.Yield, cst.GeneratorExp)) and not ops.node(name).lpar:
+            value = f"({value})"
+        after = trailing[name]
+        lines.append(f"{prefix}{value}," + (f"  {after[0]}" if after else ""))
+        lines.extend(after[1:])  # comments on lines of their own below the argument
+    return f"pytest.{exp.helper}({nl}{nl.join(lines)}{nl})"
 
 
 def _rename_exception(updated: cst.Attribute) -> cst.Attribute:
@@ -51,21 +70,27 @@ def convert_context_managers(module: cst.Module, items: list[tuple[cst.Call, Exp
     for call, exp in items:
         text = _call_text(module, call, exp)
         multiline |= "\n" in text
-        edits[call] = lambda updated, exp=exp: cst.parse_expression(
-            _call_text(module, updated, _rebind(updated, exp)), config=module.config_for_parsing)
+        where = _positions(call, exp)
+        edits[call] = lambda updated, exp=exp, where=where: cst.parse_expression(
+            _call_text(module, updated, _rebind(updated, exp, where)), config=module.config_for_parsing)
     for attr in attributes:
         edits[attr] = _rename_exception
     return Fix(description=description, safety=safety, edits=edits, imports=("pytest",), reformat=multiline)  # type: ignore[arg-type]
 
 
-def _rebind(updated: cst.Call, exp: Expectation) -> Expectation:
-    """The same expectation, read from the call after nested edits."""
-    args = list(updated.args)
-    expected = next((a for a in args if a.keyword and a.keyword.value == "expected_exception"), args[0])
-    regex = None
-    if exp.regex is not None:
-        regex = next((a for a in args if a.keyword and a.keyword.value == "expected_regex"), None) or args[1]
-    return Expectation(exp.helper, expected, regex)
+def _positions(call: cst.Call, exp: Expectation) -> tuple[int, int | None]:
+    """Where the expectation's arguments are among the call's."""
+    args = list(call.args)
+    index = next(i for i, a in enumerate(args) if a is exp.expected)
+    regex = None if exp.regex is None else next(i for i, a in enumerate(args) if a is exp.regex)
+    return index, regex
+
+
+def _rebind(updated: cst.Call, exp: Expectation, where: tuple[int, int | None]) -> Expectation:
+    """The same expectation, read from the call after nested edits (which
+    change what is inside the arguments, never how many there are)."""
+    expected, regex = where
+    return Expectation(exp.helper, updated.args[expected], None if regex is None else updated.args[regex])
 
 
 def convert_callable_form(module: cst.Module, line: cst.SimpleStatementLine, exp: Expectation,
@@ -121,8 +146,10 @@ def _parses(module: cst.Module, statement: str) -> bool:
     return True
 
 
-def _comment_nodes(node: cst.CSTNode) -> list[cst.Comment]:
+def _comment_nodes(node: object) -> list[cst.Comment]:
     found: list[cst.Comment] = []
+    if not isinstance(node, cst.CSTNode):
+        return found  # MaybeSentinel
 
     class Collect(cst.CSTVisitor):
         def visit_Comment(self, comment: cst.Comment) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import ClassVar, Sequence
 
 import libcst as cst
+import libcst.helpers
 
 from testmend.codemods._render import is_simple
 from testmend.codemods.unittest_raises import Expectation, convert_callable_form, convert_context_managers
@@ -73,6 +74,35 @@ def _mentions(node: cst.CSTNode, names: frozenset[str]) -> bool:
     return found
 
 
+def _may_anchor_at_end(pattern: cst.BaseExpression) -> bool:
+    """The pattern (a literal, or re.compile of one) contains `$` or `\\Z`:
+    pytest searches str(exception) plus its PEP 678 notes, one per line, and an
+    end anchor that matched the message alone stops matching when notes follow."""
+    if isinstance(pattern, cst.Call) and pattern.args and cst.helpers.get_full_name_for_node(pattern.func) \
+            in ("re.compile", "compile"):
+        return _may_anchor_at_end(pattern.args[0].value)
+    if isinstance(pattern, (cst.SimpleString, cst.ConcatenatedString)):
+        value = pattern.evaluated_value
+        if isinstance(value, str):
+            return "$" in value or "\\Z" in value
+    if isinstance(pattern, (cst.FormattedString, cst.ConcatenatedString)):
+        text = cst.Module([]).code_for_node(pattern)
+        return "$" in text or "\\Z" in text
+    return False  # a name: not known here
+
+
+def _mentions_comment(node: cst.CSTNode) -> bool:
+    found = False
+
+    class Visit(cst.CSTVisitor):
+        def visit_Comment(self, comment: cst.Comment) -> None:
+            nonlocal found
+            found = True
+
+    node.visit(Visit())
+    return found
+
+
 class _NameUses(cst.CSTVisitor):
     """How a name is used inside one function (including nested scopes)."""
 
@@ -86,6 +116,9 @@ class _NameUses(cst.CSTVisitor):
         self.count = 0  # every mention of the name as a variable
         self.nested = False  # mentioned inside a nested function, lambda or class
         self.assigned: list[cst.Attribute] = []  # <name>.<attr> assigned or deleted
+        self.rebound = False  # the name is assigned by something other than a `with`
+        self.traceback: str | None = None  # `cm.exception.__traceback__`, as written
+        self._with_names: set[int] = set()
         self.guarded = False  # one of the `with` items runs where AssertionError is caught
         self._depth = 0
         self._catching = 0
@@ -123,6 +156,10 @@ class _NameUses(cst.CSTVisitor):
         self._not_variables.add(id(node.attr))
         if isinstance(node.value, cst.Name) and node.value.value == self.name:
             self.attributes.append(node)
+        inner = node.value
+        if node.attr.value == "__traceback__" and isinstance(inner, cst.Attribute) \
+                and isinstance(inner.value, cst.Name) and inner.value.value == self.name:
+            self.traceback = f"{self.name}.{inner.attr.value}.__traceback__"
 
     def visit_Arg(self, node: cst.Arg) -> None:
         if node.keyword is not None:
@@ -144,7 +181,11 @@ class _NameUses(cst.CSTVisitor):
         self._targets(node.target)
 
     def visit_AsName(self, node: cst.AsName) -> None:
-        self._targets(node.name)
+        if id(node) not in self._with_names:  # `with` targets are as_items
+            self._targets(node.name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._targets(node.target)
 
     def _targets(self, target: cst.BaseExpression) -> None:
         if isinstance(target, (cst.Tuple, cst.List)):
@@ -155,9 +196,14 @@ class _NameUses(cst.CSTVisitor):
         elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) \
                 and target.value.value == self.name:
             self.assigned.append(target)
+        elif isinstance(target, cst.Name) and target.value == self.name:
+            self.rebound = True
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname and isinstance(node.asname.name, cst.Name) and node.asname.name.value == self.name:
+        if node.asname:
+            self._with_names.add(id(node.asname))
+        if node.asname and isinstance(node.asname.name, cst.Name) and node.asname.name.value == self.name \
+                and self._depth == 1:  # a nested function's own `cm` is its own group
             self.as_items.append(node)
             self.guarded |= self._catching > 0
 
@@ -175,6 +221,7 @@ class ExpectationRule(UnittestCallRule):
     methods: ClassVar[frozenset[str]]  # canonical names: assertRaises, assertRaisesRegex
     helper: ClassVar[str]  # raises | warns
     allowed_attributes: ClassVar[frozenset[str]]  # cm.<attr> uses we can rename
+    expected_param: ClassVar[str]  # unittest's name of the first parameter: expected_exception | expected_warning
     safety: ClassVar[Safety]
 
     def __init__(self, context):  # type: ignore[no-untyped-def]
@@ -229,6 +276,13 @@ class ExpectationRule(UnittestCallRule):
                 return frame[1]
         return None
 
+    def _safety(self, exps: Sequence[Expectation]) -> tuple[Safety, str]:
+        """The fix's safety, and a note for its description when it is lower than the rule's."""
+        if self.helper == "raises" and any(e.regex is not None and _may_anchor_at_end(e.regex.value) for e in exps):
+            return Safety.UNSAFE, (" (the pattern is anchored at the end, and pytest also "
+                                   "matches the exception's notes, on the lines after its message)")
+        return self.safety, ""
+
     def _report_all(self, calls: list[tuple[cst.Call, str]], reason: str) -> None:
         for call, method in calls:
             self.report(call, f"self.{method}() left as is: {reason}")
@@ -240,10 +294,13 @@ class ExpectationRule(UnittestCallRule):
         if any(a.star for a in args[:needed + (1 if callable_form else 0)]):
             return "arguments are passed with * or **"
         positional = [a for a in args if a.keyword is None]
-        names = ["expected_exception"] + (["expected_regex"] if regex else [])
+        names = [self.expected_param] + (["expected_regex"] if regex else [])
         if callable_form:
             if len(positional) < needed + 1 or args[:needed + 1] != positional[:needed + 1]:
                 return "the expected exception, pattern and callable must be the first positional arguments"
+            clash = [a.keyword.value for a in args if a.keyword is not None and a.keyword.value in names]
+            if clash:  # unittest's own parameter given twice: a TypeError before anything runs
+                return f"{clash[0]}= is given twice"
             return self._checked(Expectation(self.helper, args[0], args[1] if regex else None))
         keywords: dict[str, cst.Arg] = {}
         for a in args:
@@ -255,7 +312,7 @@ class ExpectationRule(UnittestCallRule):
             return f"msg= has no equivalent in pytest.{self.helper}()"
         unknown = set(keywords) - set(names)
         if unknown:
-            return f"unexpected keyword {sorted(unknown)[0]!r}"
+            return f"unexpected keyword {min(unknown)!r}"
         bound = dict(zip(names, positional))
         if len(positional) > needed or set(bound) & set(keywords):
             return "the call does not match unittest's signature"
@@ -265,7 +322,7 @@ class ExpectationRule(UnittestCallRule):
         in_order = [a for a in args if a in bound.values()] == [bound[n] for n in names]
         if not in_order and not all(is_simple(a.value) for a in bound.values()):
             return "keyword arguments are out of order and would be evaluated in a different order"
-        return self._checked(Expectation(self.helper, bound["expected_exception"], bound.get("expected_regex")))
+        return self._checked(Expectation(self.helper, bound[self.expected_param], bound.get("expected_regex")))
 
     def _checked(self, exp: Expectation) -> Expectation | str:
         if exp.regex is None:
@@ -300,8 +357,9 @@ class ExpectationRule(UnittestCallRule):
         if isinstance(exp, str):
             self.report(call, f"self.{method}() left as is: {exp}")
             return
-        fix = convert_callable_form(self.context.module, node, exp, needed, self.safety,
-                                    f"replace self.{method}(..., callable) with `with pytest.{self.helper}(...)`")
+        safety, note = self._safety([exp])
+        fix = convert_callable_form(self.context.module, node, exp, needed, safety,
+                                    f"replace self.{method}(..., callable) with `with pytest.{self.helper}(...)`{note}")
         self.report(call, f"self.{method}() can be `with pytest.{self.helper}(...)`", fix)
 
     def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
@@ -343,7 +401,7 @@ class ExpectationRule(UnittestCallRule):
             return False
         positional = [a for a in call.args if a.keyword is None]
         keywords = {a.keyword.value for a in call.args if a.keyword is not None}
-        return len(positional) <= needed and keywords <= {"expected_exception", "expected_regex", "msg"}
+        return len(positional) <= needed and keywords <= {self.expected_param, "expected_regex", "msg"}
 
     # ------------------------------------------------------------ context-manager form
     def visit_With(self, node: cst.With) -> None:
@@ -398,6 +456,13 @@ class ExpectationRule(UnittestCallRule):
         if uses.nested:
             self._report_all(ours, f"`{name}` is also used in a nested function, lambda or class")
             return
+        if uses.rebound:
+            self._report_all(ours, f"`{name}` is also assigned by something other than a `with` in this function")
+            return
+        if uses.traceback:
+            self._report_all(ours, f"`{uses.traceback}` is used: unittest stores the exception without "
+                                   "its traceback, pytest with it")
+            return
         if uses.assigned:
             self._report_all(ours, f"`{name}.{uses.assigned[0].attr.value}` is assigned to")
             return
@@ -413,6 +478,8 @@ class ExpectationRule(UnittestCallRule):
     def _context_fix(self, items: list[tuple[cst.WithItem, str]], attributes: list[cst.Attribute],
                      guarded: bool) -> None:
         calls = [(item.item, method) for item, method in items]
+        if not calls:
+            return
         if guarded:
             self._report_all(calls, self._GUARD_REASON.format(helper=self.helper))  # type: ignore[arg-type]
             return
@@ -428,8 +495,9 @@ class ExpectationRule(UnittestCallRule):
             planned.append((call, exp))
         first_call, first_method = planned[0][0], calls[0][1]
         renames = f" and {len(attributes)} `.exception` -> `.value`" if attributes else ""
-        fix = convert_context_managers(self.context.module, planned, attributes, self.safety,
-                                       f"replace self.{first_method}(...) with pytest.{self.helper}(...){renames}")
+        safety, note = self._safety([exp for _, exp in planned])
+        fix = convert_context_managers(self.context.module, planned, attributes, safety,
+                                       f"replace self.{first_method}(...) with pytest.{self.helper}(...){renames}{note}")
         extra = f" ({len(planned)} blocks share the name)" if len(planned) > 1 else ""
         self.report(first_call, f"self.{first_method}() can be pytest.{self.helper}(){extra}", fix)
         for call, _ in planned[1:]:
@@ -443,14 +511,3 @@ class ExpectationRule(UnittestCallRule):
         if found is not None and self.blocker(found[1], found[0]) is None:
             self.report(node, f"self.{found[0]}() left as is: its result is used as a value")
 
-
-def _mentions_comment(node: cst.CSTNode) -> bool:
-    found = False
-
-    class Visit(cst.CSTVisitor):
-        def visit_Comment(self, comment: cst.Comment) -> None:
-            nonlocal found
-            found = True
-
-    node.visit(Visit())
-    return found

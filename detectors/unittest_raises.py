@@ -41,12 +41,20 @@ class UnittestRaises(ExpectationRule):
     ```
 
     ## Fix safety
-    Safe: the same exception classes are accepted and the pattern is searched
-    in `str(exception)` as unittest does (pytest also searches PEP 678 notes,
-    which can only turn a failure into a pass). Left alone, with the reason:
-    a bound name used other than as `cm.exception` (for example passed to a
-    helper), `msg=` in the context-manager form, a call without a callable
-    outside `with` (it checks nothing), and a call whose result is used.
+    Safe: the same exception classes are accepted, the exception is the same
+    object (`cm.value`), and the pattern is searched in `str(exception)` as
+    unittest does. Unsafe: a literal pattern anchored at the end (`$`, `\\Z`),
+    since pytest searches the message followed by the exception's PEP 678 notes,
+    one per line, and the anchor no longer matches when notes follow (patterns
+    held in variables are not inspected). Left alone, with the reason: a bound
+    name used other than as `cm.exception` (passed to a helper, rebound, used in
+    a nested function, or `cm.exception.__traceback__`, which unittest clears
+    and pytest keeps), `msg=` in the context-manager form, a call without a
+    callable outside `with` (it checks nothing), a call whose result is used or
+    that shares its line, a pattern on an exception group (pytest matches only
+    its message), and an assertion inside code that catches AssertionError
+    (`except AssertionError`, `assertRaises(AssertionError)`): pytest.raises
+    fails with pytest's own exception, which those do not catch.
     """
 
     code = "TM102"
@@ -56,5 +64,6 @@ class UnittestRaises(ExpectationRule):
     prefilter = re.compile(rb"\.(assertRaises|failUnlessRaises)")
     methods = frozenset({"assertRaises", "assertRaisesRegex"})
     helper = "raises"
+    expected_param = "expected_exception"
     allowed_attributes = frozenset({"exception"})
     safety = Safety.SAFE

@@ -35,7 +35,9 @@ class UnittestWarns(ExpectationRule):
     match when the block exits, while `assertWarns` swallows them; under
     `-W error` or a `filterwarnings = error` setting a test that passed can fail.
     Left alone: a bound `as cm` that is used (`cm.warning`, `cm.filename` have no
-    direct pytest equivalent), `msg=`, and calls whose result is used.
+    direct pytest equivalent), `msg=`, calls whose result is used, and
+    assertions inside code that catches AssertionError (pytest.warns fails with
+    pytest's own exception).
     """
 
     code = "TM103"
@@ -45,5 +47,6 @@ class UnittestWarns(ExpectationRule):
     prefilter = re.compile(rb"\.assertWarns")
     methods = frozenset({"assertWarns", "assertWarnsRegex"})
     helper = "warns"
+    expected_param = "expected_warning"
     allowed_attributes = frozenset()
     safety = Safety.UNSAFE
