@@ -7,6 +7,7 @@ call is kept).
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -16,7 +17,7 @@ from testmend.model import Safety
 from testmend.rule import Fix
 from testmend.unittest_api import SIGNATURES, bind, canonical
 
-from ._render import Operands, is_simple, parse_small_statement, wrap_multiline
+from ._render import Operands, has_comments, inside_parentheses, is_simple, parse_small_statement, wrap_multiline
 
 Template = Callable[[Operands], str]
 
@@ -68,7 +69,7 @@ class Plan:
     note: str = ""
 
 
-def plan_assertion(call: cst.Call, method: str) -> Plan | str:
+def plan_assertion(call: cst.Call, method: str, module: cst.Module) -> Plan | str:
     """The rewrite of `self.<method>(...)`, or the reason there is no exact one."""
     name = canonical(method)
     bound = bind(call, SIGNATURES[name])
@@ -119,7 +120,7 @@ def plan_assertion(call: cst.Call, method: str) -> Plan | str:
     if name in _TYPED_EQUAL:
         return _plan_typed_equal(name, args, msg)
     if name in ("assertAlmostEqual", "assertNotAlmostEqual"):
-        return _plan_almost(name, args, msg)
+        return _plan_almost(name, args, msg, module)
     if name == "fail":
         return Plan(lambda o: "", msg, Safety.SAFE, ("pytest",))
     return f"no rewrite for {method}"
@@ -127,6 +128,21 @@ def plan_assertion(call: cst.Call, method: str) -> Plan | str:
 
 def _is_none(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _is_str(node: cst.BaseExpression) -> bool:
+    """Certainly a str (or an expression that raises before producing anything else)."""
+    if isinstance(node, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+        return _literal_type(node) == "str"
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Modulo, cst.Add)):
+        return _is_str(node.left)
+    if isinstance(node, cst.Call):
+        func = node.func
+        if isinstance(func, cst.Name):
+            return func.value in ("str", "repr", "format", "ascii")
+        if isinstance(func, cst.Attribute) and func.attr.value in ("format", "join"):
+            return _is_str(func.value)
+    return False
 
 
 def _literal_type(node: cst.BaseExpression) -> str | None:
@@ -166,28 +182,35 @@ def _plan_typed_equal(name: str, args: dict[str, cst.Arg], msg: str | None) -> P
     return Plan(test, msg, Safety.UNSAFE, note=f"drops unittest's check that both operands are {kind}")
 
 
-def _plan_almost(name: str, args: dict[str, cst.Arg], msg: str | None) -> Plan | str:
-    if "places" in args and "delta" in args and not _is_none(args["delta"].value):
+def _plan_almost(name: str, args: dict[str, cst.Arg], msg: str | None, module: cst.Module) -> Plan | str:
+    has_places = "places" in args and not _is_none(args["places"].value)
+    has_delta = "delta" in args and not _is_none(args["delta"].value)
+    # Fix: `places=None, delta=d` was refused; unittest only raises when both are not None.
+    if has_places and has_delta:
         return "places and delta together make unittest raise TypeError"
     if not (is_simple(args["first"].value) and is_simple(args["second"].value)):
         return ("unittest's exact rule (equal, or difference rounded to zero) needs each operand twice; "
                 "bind the operands to names first")
+    if has_comments(module, args["first"].value) or has_comments(module, args["second"].value):
+        return "a comment inside an operand would be repeated, since the rewrite uses each operand twice"
     for extra in ("places", "delta"):
         if extra in args and not is_simple(args[extra].value):
             return f"{extra} is not a simple value"
-    has_delta = "delta" in args and not _is_none(args["delta"].value)
     positive = name == "assertAlmostEqual"
 
     def test(o: Operands) -> str:
-        a, b = o.atom("first"), o.atom("second")
+        # The equality uses each operand as one side of a comparison, the
+        # difference as arithmetic operands (`(-x) - (-y)`, but `-x == -y`).
+        # Each piece is rendered once: an operand's trailing comment goes with
+        # its first rendering (the equality) and is not repeated.
+        a, b = o.compared("first"), o.compared("second")
+        diff = f"abs({o.atom('first')} - {o.atom('second')})"
         if has_delta:
-            close = f"abs({a} - {b}) <= {o.atom('delta')}"
-            far = f"abs({a} - {b}) > {o.atom('delta')}"
+            near = f"{diff} {'<=' if positive else '>'} {o.atom('delta')}"
         else:
-            places = o.raw("places") if o.has("places") else "7"
-            close = f"round(abs({a} - {b}), {places}) == 0"
-            far = f"round(abs({a} - {b}), {places}) != 0"
-        return f"{a} == {b} or {close}" if positive else f"{a} != {b} and {far}"
+            places = o.raw("places") if has_places else "7"
+            near = f"round({diff}, {places}) {'==' if positive else '!='} 0"
+        return f"{a} == {b} or {near}" if positive else f"{a} != {b} and {near}"
 
     return Plan(test, msg, Safety.SAFE)
 
@@ -217,22 +240,65 @@ def _hashable_value(node: cst.BaseExpression) -> bool:
 
 def render(module: cst.Module, expr: cst.Expr, method: str, plan: Plan) -> cst.BaseSmallStatement:
     """The statement replacing `expr` (a `self.<method>(...)` expression statement)."""
+    new = parse_small_statement(module, render_text(module, expr, method, plan))
+    return new.with_changes(semicolon=expr.semicolon)
+
+
+def render_text(module: cst.Module, expr: cst.Expr, method: str, plan: Plan) -> str:
+    """The source of the statement replacing `expr`, without its semicolon."""
     call = expr.value
     assert isinstance(call, cst.Call)
     bound = bind(call, SIGNATURES[canonical(method)])
     assert not isinstance(bound, str)
     ops = Operands(module, call, bound.args)
     nl = module.default_newline
-    comments = ops.outer_comments()
+    # Render the pieces first: comments of arguments the rewrite drops
+    # (`msg=None,  # why`) are only known afterwards, and must not be lost.
     if canonical(method) == "fail":
-        arg = wrap_multiline(ops.bare("msg"), comments, nl) if plan.msg else ""
-        new = parse_small_statement(module, f"pytest.fail({arg})")
-    else:
-        text = "assert " + wrap_multiline(plan.test(ops), comments, nl)
-        if plan.msg:
-            text += ", " + wrap_multiline(ops.bare(plan.msg), [], nl)
-        new = parse_small_statement(module, text)
-    return new.with_changes(semicolon=expr.semicolon)
+        arg = ops.bare("msg") if plan.msg else ""
+        if plan.msg and not _is_str(ops.node("msg")):
+            # Fix: pytest.fail(error) raises TypeError ("expected string as 'msg'")
+            # where self.fail(error) failed with str(error) as the message.
+            arg = f"str({ops.raw('msg')})"
+        comments = ops.outer_comments() + ops.unrendered_comments()
+        # Fix: the call's own parentheses hold the comments (was `pytest.fail((...))`,
+        # and `self.fail(  # why` with no message lost its comment).
+        return f"pytest.fail({inside_parentheses(arg, comments, nl)})"
+    test = plan.test(ops)
+    message = ops.bare(plan.msg) if plan.msg else None
+    comments = ops.outer_comments() + ops.unrendered_comments()
+    text = "assert " + wrap_multiline(test, comments, nl)
+    if message is not None:
+        text += ", " + wrap_multiline(message, [], nl)
+    return text
+
+
+def _syntax_warnings(code: str) -> set[str] | None:
+    """The SyntaxWarnings Python gives for the statement `code` (None if it does
+    not compile on its own). It is compiled inside an `async def` so that
+    `await` and `yield` in it are allowed."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            compile("async def _():\n " + code + "\n", "<assertion>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            return None
+    return {str(w.message) for w in caught if issubclass(w.category, SyntaxWarning)}
+
+
+def new_syntax_warning(module: cst.Module, expr: cst.Expr, method: str, plan: Plan) -> str | None:
+    """A SyntaxWarning the rewrite would draw and the call did not, if any.
+
+    Fix: `self.assertIs(x, 1)` became `assert x is 1` and `self.assertTrue((a, b))`
+    became `assert (a, b)`: Python warns about both ('"is" with a literal',
+    'assertion is always true'), which is an error, failing collection, in the
+    many suites that run with `-W error` / `filterwarnings = error`."""
+    after = _syntax_warnings(render_text(module, expr, method, plan))
+    if not after:
+        return None
+    before = _syntax_warnings(module.code_for_node(expr)) or set()
+    added = sorted(after - before)
+    return added[0] if added else None
 
 
 def convert_unittest_assertion(module: cst.Module, expr: cst.Expr, method: str, plan: Plan) -> Fix:

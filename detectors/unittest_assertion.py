@@ -6,12 +6,50 @@ from typing import Sequence
 
 import libcst as cst
 
-from testmend.codemods.unittest_assertion import convert_unittest_assertion, plan_assertion
+from testmend.codemods.unittest_assertion import convert_unittest_assertion, new_syntax_warning, plan_assertion
 from testmend.model import Safety, Severity
 from testmend.unittest_api import ALIASES, RAISES, SIGNATURES, WARNS, UnittestCallRule, canonical
 
 _CATCHING = re.compile(r"(raises|Raises|RaisesRegexp?|suppress)$")
-_CATCH_ASSERTION = {"AssertionError", "Exception", "BaseException"}
+# Fix: `except self.failureException:` (AssertionError unless a class changes it,
+# and then TM101 leaves the class alone) was not seen as catching AssertionError.
+_CATCH_ASSERTION = {"AssertionError", "Exception", "BaseException", "failureException"}
+# Methods unittest itself calls; any other method may be called by a test from
+# inside `assertRaises(AssertionError)` (a test of a custom assertion helper).
+_CALLED_BY_UNITTEST = {"runTest", "setUp", "tearDown", "asyncSetUp", "asyncTearDown"}
+
+# The other TestCase methods each assertion calls on `self` (CPython's
+# unittest/case.py): a project class that overrides one of them changes what
+# the assertion does, and a plain assert would bypass it. assertEqual picks
+# assertListEqual, assertDictEqual... by the operands' type (through
+# _getAssertEqualityFunc), and most methods report a failure via self.fail().
+_RAISE_DIRECTLY = {"assertTrue", "assertFalse", "assertNotEqual", "assertAlmostEqual",
+                   "assertNotAlmostEqual", "assertRegex", "assertNotRegex", "fail", "_baseAssertEqual"}
+_CALLS = {
+    "assertEqual": ("_getAssertEqualityFunc", "_baseAssertEqual", "assertDictEqual", "assertListEqual",
+                    "assertTupleEqual", "assertSetEqual", "assertMultiLineEqual"),
+    "assertListEqual": ("assertSequenceEqual",),
+    "assertTupleEqual": ("assertSequenceEqual",),
+    "assertDictEqual": ("assertIsInstance",),
+    "assertMultiLineEqual": ("assertIsInstance",),
+}
+# TestCase has these only from Python 3.14: before that, a class after TestCase
+# in the MRO (a backport mixin, a Protocol's stub) supplies them.
+_ADDED_IN_314 = {"assertStartsWith", "assertNotStartsWith", "assertEndsWith", "assertNotEndsWith",
+                 "assertHasAttr", "assertNotHasAttr", "assertIsSubclass", "assertNotIsSubclass"}
+
+
+def _hooks(name: str) -> list[str]:
+    """Every TestCase method `name` may call on self, transitively."""
+    out: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        for dep in _CALLS.get(current, ()) + (() if current in _RAISE_DIRECTLY else ("fail",)):
+            if dep not in out and dep != name:
+                out.add(dep)
+                todo.append(dep)
+    return sorted(out)
 
 
 def _handlers_catch_assertion(handlers: Sequence[cst.BaseExceptHandler]) -> int:
@@ -28,6 +66,94 @@ def _handlers_catch_assertion(handlers: Sequence[cst.BaseExceptHandler]) -> int:
             if not isinstance(value, cst.Name) or value.value in _CATCH_ASSERTION:
                 return 1
     return 0
+
+
+def _target_names(node: cst.CSTNode) -> list[str]:
+    """Names a binding target (`a`, `a, *b`, `[a, b]`) binds; not `a.b` or `a[0]`."""
+    if isinstance(node, cst.Name):
+        return [node.value]
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return [n for e in node.elements for n in _target_names(e.value)]
+    if isinstance(node, cst.StarredElement):
+        return _target_names(node.value)
+    return []
+
+
+class _BoundNames(cst.CSTVisitor):
+    """Every name the module binds anywhere, except by importing the module of
+    that name (`import re`, `import collections.abc`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def _add(self, node: cst.CSTNode | None) -> None:
+        if node is not None:
+            self.names.update(_target_names(node))
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._add(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._add(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._add(node.target)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._add(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._add(node.target)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._add(node.target)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._add(node.target)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        self._add(node.asname.name if node.asname else None)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._add(node.name.name if node.name else None)
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        self._add(node.name.name if node.name else None)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self._add(node.name)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._add(node.name)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._add(node.name)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.names.update(n.name.value for n in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.names.update(n.name.value for n in node.names)
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        self._add(node.name)
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> None:
+        self._add(node.name)
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+        self._add(node.rest)
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            bound = alias.evaluated_alias
+            if bound is not None and bound != alias.evaluated_name:
+                self.names.add(bound)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if not isinstance(node.names, cst.ImportStar):
+            self.names.update(a.evaluated_alias or a.evaluated_name for a in node.names)
 
 
 class UnittestAssertion(UnittestCallRule):
@@ -69,7 +195,13 @@ class UnittestAssertion(UnittestCallRule):
     types cannot be proven, since `==` drops unittest's type check. Left alone,
     with the reason: `assertCountEqual` on items that may be unhashable,
     `assertAlmostEqual` on operands with side effects, calls with `*args`,
-    calls used as expressions, and `self.fail` inside `try` or `suppress`.
+    calls used as expressions, `self.fail` inside `try` or `suppress` or in a
+    helper method (a test may expect its AssertionError), rewrites Python would
+    warn about (`assertIs(x, 1)` as `x is 1`), rewrites needing `re`,
+    `collections` or `pytest` where the file uses that name for something else,
+    and calls in classes that override a method the assertion relies on (`fail`,
+    `assertListEqual` for assertEqual...), register `addTypeEqualityFunc`, or
+    touch `self.failureException`.
     """
 
     code = "TM101"
@@ -82,6 +214,7 @@ class UnittestAssertion(UnittestCallRule):
         super().__init__(context)
         self._statement_calls: set[cst.Call] = set()
         self._catching = 0
+        self._bound: set[str] | None = None
 
     # self.fail() raises AssertionError; pytest.fail() raises an exception that
     # derives from BaseException. The two differ only where something catches
@@ -123,7 +256,7 @@ class UnittestAssertion(UnittestCallRule):
             return
         method, cls = found
         self._statement_calls.add(call)
-        blocker = self.blocker(cls, method)
+        blocker = self.blocker(cls, method) or self._hidden_blocker(cls, canonical(method))
         if blocker is not None:
             self.report(call, f"self.{method}() left as is: {blocker}")
             return
@@ -132,9 +265,27 @@ class UnittestAssertion(UnittestCallRule):
                               "(except Exception/AssertionError, suppress, assertRaises), and "
                               "pytest.fail() raises an exception those do not catch")
             return
-        plan = plan_assertion(call, method)
+        if canonical(method) == "fail" and not self._in_test_method():
+            self.report(call, "self.fail() left as is: it is in a helper, which a test may call inside "
+                              "assertRaises(AssertionError) or `except AssertionError`, and pytest.fail() "
+                              "raises an exception those do not catch")
+            return
+        plan = plan_assertion(call, method, self.context.module)
         if isinstance(plan, str):
             self.report(call, f"self.{method}() left as is: {plan}")
+            return
+        taken = [m for m in plan.imports if m in self._bound_names()]
+        if taken:
+            # Fix: the fix adds `import re` (collections, pytest) at the top, and the
+            # rewrite uses that name: a local `re = ...`, a parameter or `from x import
+            # y as re` made it mean something else (or the new import shadowed it).
+            self.report(call, f"self.{method}() left as is: the rewrite needs the module {taken[0]!r}, "
+                              f"but this file binds the name {taken[0]!r} to something else")
+            return
+        warning = new_syntax_warning(self.context.module, node, method, plan)
+        if warning is not None:
+            self.report(call, f"self.{method}() left as is: the assert would draw a SyntaxWarning "
+                              f"({warning}), an error under -W error")
             return
         fix = convert_unittest_assertion(self.context.module, node, method, plan)
         verb = "pytest.fail()" if canonical(method) == "fail" else "a plain assert"
@@ -148,6 +299,60 @@ class UnittestAssertion(UnittestCallRule):
         if found is not None and self.blocker(found[1], found[0]) is None:
             self.report(node, f"self.{found[0]}() left as is: its result is used as a value, "
                               "and an assert statement has none")
+
+    def _bound_names(self) -> set[str]:
+        if self._bound is None:
+            collector = _BoundNames()
+            self.context.module.visit(collector)
+            self._bound = collector.names
+        return self._bound
+
+    def _hidden_blocker(self, cls: str, name: str) -> str | None:
+        """Why `self.<name>` in `cls` is not exactly TestCase's behaviour although
+        no class overrides `name` itself, or None. Fixes: a project class
+        overriding a method the assertion calls (`fail`, `assertListEqual` for
+        assertEqual...), assertEqual with type-specific equality functions
+        registered (`self.addTypeEqualityFunc(Money, ...)` in setUp), and
+        `self.failureException = RuntimeError` set on the instance (only the
+        class attribute was seen): all were rewritten to a plain assert."""
+        key = (cls, f"hidden:{name}")
+        if key not in self._owner_cache:
+            self._owner_cache[key] = self._find_hidden_blocker(cls, name)
+        return self._owner_cache[key]
+
+    def _find_hidden_blocker(self, cls: str, name: str) -> str | None:
+        graph = self.graph
+        if graph is None:
+            return None
+        for kind in graph.self_types(f"{self._module_name}.{cls}"):
+            if name in _ADDED_IN_314:
+                # Fix: a backport of these in a class after TestCase was replaced by the real check
+                who, detail = graph.lookup(kind, name, testcase_defines=False)
+                if who == "project":
+                    return f"{detail.rsplit('.', 1)[-1]} defines {name} (used before Python 3.14)"
+            for hook in _hooks(name):
+                who, detail = graph.lookup(kind, hook)
+                if who == "project":
+                    return f"{detail.rsplit('.', 1)[-1]} overrides {hook}(), which unittest's {name}() calls"
+            # `self.<attr>` used by a project class in the MRO (reads count too: conservative)
+            for owner in graph.mro(kind) or ():
+                used = graph.classes[owner].self_attrs if owner in graph.classes else frozenset()
+                short = owner.rsplit(".", 1)[-1]
+                if "failureException" in used:
+                    return f"{short} uses self.failureException, so assertions may raise something else"
+                if name == "assertEqual" and used & {"addTypeEqualityFunc", "_type_equality_funcs"}:
+                    return (f"{short} registers type-specific equality functions (addTypeEqualityFunc), "
+                            "which assertEqual uses instead of ==")
+        return None
+
+    def _in_test_method(self) -> bool:
+        """The code runs directly in a test method (or setUp/tearDown), not in a
+        helper method or a function nested in a method."""
+        frame = self._frames[-1] if self._frames else None
+        if frame is None or frame[0] != "func" or frame[2] is None:
+            return False
+        name = frame[1].name.value
+        return name.startswith("test") or name in _CALLED_BY_UNITTEST
 
     def _assertion(self, call: cst.Call) -> tuple[str, str] | None:
         found = self.self_method(call)
