@@ -13,6 +13,9 @@ from typing import Sequence
 import libcst as cst
 import libcst.matchers as m
 
+from testmend.unittest_api import Bound, bind
+from testmend.unittest_classes import SKIP_PARAMS
+
 FIXTURE_NAME = "setup_teardown"
 _HOOK_NAMES = {"setUp", "tearDown", "setUpClass", "tearDownClass"}
 
@@ -47,16 +50,29 @@ def setup_fixture(setup: cst.FunctionDef | None, teardown: cst.FunctionDef | Non
     assert base is not None
     before = _body(setup, "setUp") if setup else []
     after = _body(teardown, "tearDown") if teardown else []
-    if teardown is not None and teardown.leading_lines and after:
-        # comments above `def tearDown` move with its body
-        first = after[0]
-        after[0] = first.with_changes(leading_lines=[*teardown.leading_lines, *first.leading_lines])
+    # Comments keep their place: those at the end of setUp's body go before the
+    # yield, those at the end of tearDown's stay at the end, and those above
+    # `def tearDown` move with its body (when setUp's def is the one kept).
+    yield_line = _yield_line()
+    footer: list[cst.EmptyLine] = []
+    if setup is not None:
+        assert isinstance(setup.body, cst.IndentedBlock)
+        yield_line = yield_line.with_changes(leading_lines=setup.body.footer)
+    if teardown is not None:
+        assert isinstance(teardown.body, cst.IndentedBlock)
+        footer = list(teardown.body.footer)
+        if setup is not None and teardown.leading_lines:
+            if after:
+                first = after[0]
+                after[0] = first.with_changes(leading_lines=[*teardown.leading_lines, *first.leading_lines])
+            else:
+                footer = [line for line in teardown.leading_lines if line.comment is not None] + footer
     decorator = cst.Decorator(cst.parse_expression("pytest.fixture(autouse=True)"))
     assert isinstance(base.body, cst.IndentedBlock)
     return base.with_changes(
         name=cst.Name(FIXTURE_NAME),
         decorators=[decorator],
-        body=base.body.with_changes(body=[*before, _yield_line(), *after]),
+        body=base.body.with_changes(body=[*before, yield_line, *after], footer=footer),
     )
 
 
@@ -83,27 +99,30 @@ def _rename_super(stmt: cst.BaseStatement, old: str, new: str) -> cst.BaseStatem
 
 
 def skip_mark(decorator: cst.Decorator, kind: str, module: cst.Module) -> cst.Decorator:
-    """@unittest.skip/skipIf/skipUnless/expectedFailure -> the pytest mark with the same meaning."""
+    """@unittest.skip/skipIf/skipUnless/expectedFailure -> the pytest mark with the same meaning.
+    The call is edited in place (name, `reason=` keyword, `not (...)` for skipUnless), so
+    its layout and comments stay."""
     expr = decorator.decorator
-    args = list(expr.args) if isinstance(expr, cst.Call) else []
-    code = module.code_for_node
-
-    def value(i: int) -> str:
-        return code(args[i].value)
-
     if kind == "expectedFailure":
         text = "pytest.mark.xfail(strict=True)"
-    elif kind == "skip":
-        text = f"pytest.mark.skip(reason={value(0)})" if args else "pytest.mark.skip"
-    elif kind == "skipIf":
-        text = f"pytest.mark.skipif({value(0)}, reason={value(1)})"
-    else:  # skipUnless
-        cond = args[0].value
-        inner = code(cond)
-        if not isinstance(cond, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) and not cond.lpar:
-            inner = f"({inner})"
-        text = f"pytest.mark.skipif(not {inner}, reason={value(1)})"
-    return decorator.with_changes(decorator=cst.parse_expression(text, config=module.config_for_parsing))
+        return decorator.with_changes(decorator=cst.parse_expression(text, config=module.config_for_parsing))
+    mark = cst.parse_expression(f"pytest.mark.{'skip' if kind == 'skip' else 'skipif'}")
+    if not isinstance(expr, cst.Call):  # bare @unittest.skip
+        return decorator.with_changes(decorator=mark)
+    bound = bind(expr, SKIP_PARAMS[kind])
+    assert isinstance(bound, Bound)
+    args = []
+    for arg in expr.args:
+        if arg is bound.args.get("reason") and arg.keyword is None:
+            arg = arg.with_changes(keyword=cst.Name("reason"), equal=cst.AssignEqual(
+                whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")))
+        elif arg is bound.args.get("condition") and kind == "skipUnless":
+            cond = arg.value
+            if not isinstance(cond, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) and not cond.lpar:
+                cond = cond.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+            arg = arg.with_changes(value=cst.UnaryOperation(operator=cst.Not(), expression=cond))
+        args.append(arg)
+    return decorator.with_changes(decorator=expr.with_changes(func=mark, args=args))
 
 
 def remove_bases(node: cst.ClassDef, drop: Sequence[cst.Arg]) -> cst.ClassDef:

@@ -7,17 +7,20 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import libcst as cst
+import libcst.matchers as cstm
+from libcst.metadata import FunctionScope, ScopeProvider
 
 from testmend.codemods.unittest_testcase import (
     FIXTURE_NAME, add_parameter, is_super_call, remove_bases, rename_class_hook, setup_fixture, skip_call,
     skip_mark, subtests_call,
 )
 from testmend.model import Safety, Severity
+from testmend.pytest_config import PytestConfig, _matches, read_pytest_config
 from testmend.rule import Fix
-from testmend.classgraph import TESTCASE
-from testmend.unittest_api import UnittestCallRule
+from testmend.classgraph import ASYNC_TESTCASE, TESTCASE
+from testmend.unittest_api import Bound, UnittestCallRule, bind
 from testmend.unittest_classes import (
-    ASSERTIONS, MESSAGE_TUNING, PATCHERS, RUNNER_HOOKS, SKIP_DECORATORS, TESTCASE_API,
+    ASSERTIONS, MESSAGE_TUNING, PATCHERS, RUNNER_HOOKS, SKIP_DECORATORS, SKIP_PARAMS, TESTCASE_API,
 )
 
 HOOKS = {"setUp": FIXTURE_NAME, "tearDown": FIXTURE_NAME, "setUpClass": "setup_class",
@@ -55,6 +58,7 @@ class _Class:
     keep_pass: set[cst.SimpleStatementLine] = field(default_factory=set)
     marks: list[tuple[cst.Decorator, str]] = field(default_factory=list)
     chained: set[str] = field(default_factory=set)  # class hooks whose super() call goes to a project base
+    expected_failures: set[str] = field(default_factory=set)  # methods decorated with expectedFailure
 
 
 class UnittestTestCase(UnittestCallRule):
@@ -106,10 +110,15 @@ class UnittestTestCase(UnittestCallRule):
     after a successful setUp; expectedFailure's unexpected success still fails).
     The class is converted whole or not at all. Left alone, with the reason:
     classes whose name pytest would not collect once they are no longer TestCases
-    (see `python_classes`), `__init__`/`run` overrides, `failureException`,
-    `addCleanup`, `assertLogs`, `self.id()`, async tests, hooks defined in several
-    classes or chained to a project base, bases or subclasses in other files,
-    mixins that use TestCase methods, and class decorators testmend does not know.
+    (see `python_classes`; `python_functions` must match exactly the test*
+    methods), `__init__`/`run` overrides, `failureException`, `addCleanup`,
+    `assertLogs`, `self.id()`, async tests and IsolatedAsyncioTestCase, hooks
+    defined in several classes or chained to a project base, a setUp local that
+    tearDown reads as a global (they become one function), bases or subclasses
+    in other files, mixins in other files that use TestCase methods (a mixin in
+    the same file is converted with the class), skip decorators on helper
+    methods, expectedFailure tests that use subTest, and class decorators
+    testmend does not know.
     """
 
     code = "TM201"
@@ -126,6 +135,7 @@ class UnittestTestCase(UnittestCallRule):
         self._imports: dict[str, str] = {}
         self._funcs: set[cst.Attribute] = set()
         self._catching = 0
+        self._edit_cache: dict[str, dict[cst.CSTNode, object]] = {}
 
     # ------------------------------------------------------------ collection
     def visit_Module(self, node: cst.Module) -> None:
@@ -173,9 +183,9 @@ class UnittestTestCase(UnittestCallRule):
         if name.startswith("test") and node.asynchronous is not None:
             info.blockers.append(f"{name} is async; pytest needs a plugin to await it")
         for decorator in node.decorators:
-            self._decorator(decorator, on_class=False)
+            self._decorator(decorator, on_class=False, method=name)
 
-    def _decorator(self, decorator: cst.Decorator, on_class: bool) -> None:
+    def _decorator(self, decorator: cst.Decorator, on_class: bool, method: str = "") -> None:
         info = self._current
         assert info is not None
         target = self._qualified(decorator.decorator)
@@ -184,12 +194,17 @@ class UnittestTestCase(UnittestCallRule):
             expr = decorator.decorator
             if kind == "expectedFailure" and on_class:
                 info.blockers.append("expectedFailure on a class has no pytest equivalent")
-            elif kind in ("skipIf", "skipUnless") and (not isinstance(expr, cst.Call) or len(expr.args) != 2
-                                                        or any(a.keyword or a.star for a in expr.args)
-                                                        or isinstance(expr.args[0].value, cst.SimpleString)):
+            elif not on_class and not method.startswith("test") and kind != "expectedFailure":
+                # unittest's skip wraps the method to raise SkipTest when called; a mark would not
+                info.blockers.append(f"@{kind} on {method}, which is not a test (calling it skips the test)")
+            elif kind in SKIP_PARAMS and isinstance(expr, cst.Call) and _skip_args_problem(expr, kind):
+                info.blockers.append(f"@{kind} with unusual arguments ({_skip_args_problem(expr, kind)})")
+            elif kind in ("skipIf", "skipUnless") and not isinstance(expr, cst.Call):
                 info.blockers.append(f"@{kind} with unusual arguments")
             else:
                 info.marks.append((decorator, kind))
+                if kind == "expectedFailure":
+                    info.expected_failures.add(method)
         elif on_class and not (target.startswith(("pytest.mark.", "unittest.mock.", "mock."))
                                or target.rsplit(".", 1)[-1] in {"patch"} or
                                any(target.endswith(p) for p in PATCHERS)):
@@ -289,12 +304,19 @@ class UnittestTestCase(UnittestCallRule):
         blockers: list[str] = []
         quals = {f"{module}.{c.qual}" for c in family}
         mro_classes: set[str] = set()
+        # Mixins in this file (no TestCase base): their self.assert* calls would
+        # break once the class is no longer a TestCase, so they convert with it.
+        mixins: list[_Class] = []
         for c in family:
             blockers += c.blockers
             mro = graph.mro(f"{module}.{c.qual}") or ()
             for other in mro:
                 if other in quals or other not in graph.classes:
-                    if other not in quals and not (graph.is_neutral(other) or other.startswith("unittest.")):
+                    if other == ASYNC_TESTCASE:
+                        # only unittest.TestCase bases are removed: this one would stay, half converted
+                        blockers.insert(0, "it is an IsolatedAsyncioTestCase; its async tests and hooks need "
+                                           "pytest-asyncio to run in a plain class")
+                    elif other not in quals and not (graph.is_neutral(other) or other.startswith("unittest.")):
                         blockers.append(f"base class {other.lstrip('?')} could not be analysed")
                     continue
                 mro_classes.add(other)
@@ -308,6 +330,8 @@ class UnittestTestCase(UnittestCallRule):
                         blockers += mixin.blockers
                         if mixin.subtests or mixin.skips:
                             blockers.append(f"mixin {mixin.qual} uses subTest/skipTest")
+                        if mixin not in mixins:
+                            mixins.append(mixin)
                     elif used:
                         blockers.append(f"mixin {other} uses self.{sorted(used)[0]}; run testmend again "
                                         "once its assertions are converted")
@@ -331,17 +355,31 @@ class UnittestTestCase(UnittestCallRule):
                         blockers.append(f"its base {other.rsplit('.', 1)[-1]} defines __init__, and pytest "
                                         "does not collect a plain class with one")
                         break
-            if has_tests and not graph.pytest.collects_class(c.node.name.value):
-                patterns = " ".join(graph.pytest.python_classes)
+            if has_tests:
+                # unittest runs the methods named test*; a plain class, those python_functions matches
+                names = {n for cls in (f"{module}.{c.qual}", *mro) if cls in graph.classes
+                         for n in graph.classes[cls].members}
+                functions = self._pytest_config().python_functions
+                differ = sorted(n for n in names if n.startswith("test") != any(_matches(p, n) for p in functions))
+                if differ:
+                    blockers.append(f"python_functions = {' '.join(functions)} would "
+                                    f"{'not ' if differ[0].startswith('test') else ''}collect {differ[0]}, "
+                                    "which unittest does" + ("" if differ[0].startswith("test") else " not"))
+            if has_tests and not self._pytest_config().collects_class(c.node.name.value):
+                patterns = " ".join(self._pytest_config().python_classes)
                 blockers.append(f"pytest would not collect {c.node.name.value} as a plain class "
                                 f"(python_classes = {patterns}); renaming would change its node ids")
+        for c in family:
+            for name in sorted({m.name.value for _, m in c.subtests} & c.expected_failures):
+                blockers.append(f"{name} is an expectedFailure that uses subTest: pytest's xfail would apply "
+                                "to each subtest, so a passing one would fail the test")
         if any(c.subtests for c in family) and not has_subtests_fixture():
             blockers.append("self.subTest needs pytest >= 9 (or pytest-subtests) for the subtests fixture")
         blockers += self._hook_blockers(family, mro_classes)
         edits: dict[cst.CSTNode, object] = {}
         safety = Safety.SAFE
-        imports = {"pytest"}
-        for c in family:
+        imports: set[str] = set()
+        for c in family + mixins:
             for call in c.asserts:
                 outcome = self.context.outcomes.get(call)
                 if isinstance(outcome, Fix):
@@ -351,14 +389,17 @@ class UnittestTestCase(UnittestCallRule):
                         safety = Safety.UNSAFE
                 else:
                     name = call.func.attr.value  # type: ignore[attr-defined]
-                    blockers.append(f"self.{name}() stays: {outcome or 'not analysed'}")
+                    why = outcome or "not analysed"
+                    blockers.append(why if why.startswith(f"self.{name}()") else f"self.{name}() stays: {why}")
         first = family[0]
         if blockers:
             more = f" (and {len(blockers) - 1} more)" if len(blockers) > 1 else ""
             self.report(first.node.name, f"TestCase class {first.qual} left as is: {blockers[0]}{more}")
             return
-        module_node = self.context.module
+        for mixin in mixins:
+            edits.update(self._shared_edits(mixin))
         for c in family:
+            edits.update(self._shared_edits(c))
             needs_subtests = {id(m) for _, m in c.subtests}
             for call, method in c.subtests:
                 edits[call] = subtests_call
@@ -367,17 +408,40 @@ class UnittestTestCase(UnittestCallRule):
                     edits[method] = lambda f: add_parameter(f, "subtests")
             for call in c.skips:
                 edits[call] = skip_call
-            for stmt in c.drops:
-                edits[stmt] = (lambda s: s.with_changes(body=[cst.Pass()])) if stmt in c.keep_pass \
-                    else (lambda s: cst.RemovalSentinel.REMOVE)
-            for decorator, kind in c.marks:
-                edits[decorator] = lambda d, kind=kind: skip_mark(d, kind, module_node)
             edits[c.node] = self._class_edit(c)
+        if any(c.skips or c.marks or "setUp" in c.methods or "tearDown" in c.methods for c in family + mixins):
+            imports.add("pytest")
         names = ", ".join(c.qual for c in family)
         fix = Fix(description=f"convert {names} to plain pytest class{'es' if len(family) > 1 else ''}",
                   safety=safety, edits=edits, imports=tuple(sorted(imports)), reformat=False,
                   unused_imports=("unittest",))  # type: ignore[arg-type]
         self.report(first.node.name, f"TestCase class {names} can be a plain pytest class", fix)
+
+    def _pytest_config(self) -> PytestConfig:
+        """The suite's pytest configuration, unless this file lies outside the
+        directory it configures (paths given outside the project): then the one
+        found from the file's own directory, as pytest would."""
+        config: PytestConfig = self.graph.pytest  # type: ignore[union-attr]
+        path = self.context.path.resolve()
+        anchor = config.path.parent if config.path else self.context.suite.root
+        if anchor.resolve() not in path.parents:
+            config = read_pytest_config(path.parent)
+        return config
+
+    def _shared_edits(self, c: _Class) -> dict[cst.CSTNode, object]:
+        """Edits for maxDiff lines and skip decorators, built once per class (a
+        mixin's are shared by the fixes of every family that uses it, and two
+        fixes may share an edit only when it is the same one)."""
+        if c.qual not in self._edit_cache:
+            module_node = self.context.module
+            edits: dict[cst.CSTNode, object] = {}
+            for stmt in c.drops:
+                edits[stmt] = (lambda s: s.with_changes(body=[cst.Pass()])) if stmt in c.keep_pass \
+                    else (lambda s: cst.RemovalSentinel.REMOVE)
+            for decorator, kind in c.marks:
+                edits[decorator] = lambda d, kind=kind: skip_mark(d, kind, module_node)
+            self._edit_cache[c.qual] = edits
+        return self._edit_cache[c.qual]
 
     def _hook_blockers(self, family: list[_Class], mro_classes: set[str]) -> list[str]:
         """setUp/tearDown become one fixture per defining class, and a subclass's
@@ -417,6 +481,10 @@ class UnittestTestCase(UnittestCallRule):
                                    "which a fixture override cannot chain")
                     else:
                         c.chained.add(hook)
+            if "setUp" in c.methods and "tearDown" in c.methods:
+                problem = _merge_problem(c.methods["setUp"], c.methods["tearDown"])
+                if problem:
+                    out.append(problem)
             providers = {h: next((x for x in mro if x in members and h in graph.classes[x].members), None)
                          for h in ("setUp", "tearDown")}
             if providers["setUp"] and providers["tearDown"] and providers["setUp"] != providers["tearDown"]:
@@ -457,6 +525,21 @@ class UnittestTestCase(UnittestCallRule):
         return edit
 
 
+def _skip_args_problem(call: cst.Call, kind: str) -> str | None:
+    """Why the arguments of @unittest.<kind>(...) cannot move into a pytest mark, or None."""
+    bound = bind(call, SKIP_PARAMS[kind])
+    if not isinstance(bound, Bound):
+        return bound
+    missing = [p for p in SKIP_PARAMS[kind] if p not in bound.args]
+    if missing:
+        return f"no {missing[0]}"
+    condition = bound.args.get("condition")
+    if condition is not None and isinstance(condition.value, (cst.SimpleString, cst.ConcatenatedString,
+                                                              cst.FormattedString)):
+        return "a string condition, which pytest would evaluate as code"
+    return None
+
+
 def _catches_skip(handlers) -> int:  # type: ignore[no-untyped-def]
     for handler in handlers:
         kind = handler.type
@@ -469,6 +552,37 @@ def _catches_skip(handlers) -> int:  # type: ignore[no-untyped-def]
             if not isinstance(value, cst.Name) or value.value in _CATCH_SKIP:
                 return 1
     return 0
+
+
+def _merge_problem(setup: cst.FunctionDef, teardown: cst.FunctionDef) -> str | None:
+    """Why setUp's and tearDown's bodies cannot share one function (the fixture), or None."""
+    if not (isinstance(setup.body, cst.IndentedBlock) and isinstance(teardown.body, cst.IndentedBlock)) \
+            or not (setup.params.params and teardown.params.params):
+        return None  # _hook_problem reports these
+    if setup.params.params[0].name.value != teardown.params.params[0].name.value:
+        return "setUp and tearDown name their instance differently"
+    for func in (setup, teardown):
+        if cstm.findall(func.body, cstm.Global() | cstm.Nonlocal()):
+            return f"{func.name.value} declares global or nonlocal names"
+    bound = _scope_names(setup)[0]
+    free = _scope_names(teardown)[1]
+    shared = sorted(bound & free)
+    if shared:
+        return (f"setUp's local {shared[0]} would hide the module-level {shared[0]} that tearDown uses, "
+                "once both are one function")
+    return None
+
+
+def _scope_names(func: cst.FunctionDef) -> tuple[set[str], set[str]]:
+    """(names local to `func`, names it reads from outside: globals and builtins)."""
+    wrapper = cst.MetadataWrapper(cst.Module(body=[func.with_changes(decorators=[])]))
+    scopes = {scope for scope in wrapper.resolve(ScopeProvider).values() if scope is not None}
+    fn = wrapper.module.body[0]
+    local = {a.name for scope in scopes if isinstance(scope, FunctionScope) and scope.node is fn
+             for a in scope.assignments}
+    free = {a.node.value for scope in scopes for a in scope.accesses
+            if isinstance(a.node, cst.Name) and not a.referents}
+    return local, free
 
 
 class _FlowCheck(cst.CSTVisitor):
