@@ -108,6 +108,7 @@ def main() -> None:
     testmend audit tests/            list the problems (nothing is changed)
     testmend fix tests/              show the fixes as a diff (nothing is written)
     testmend fix --write tests/      apply every safe fix
+    testmend fix --write --verify tests/  ...and revert any that breaks a test
     testmend fix --interactive tests/  approve fix by fix (y/n/a/q)
     testmend rules [CODE]            what each rule flags and how it fixes it
 
@@ -118,19 +119,34 @@ def main() -> None:
 
 @main.command()
 @common_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
-              show_default=True, help="Output format.")
-def audit(paths: tuple[Path, ...], fmt: str, **kw: Any) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "markdown"]), default="text",
+              show_default=True, help="Output format; markdown is the audit report (every test classified, "
+              "risk, recommendations; see docs/report.md).")
+@click.option("--output", "output", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+              help="Write the markdown report to DIR: index.md and one PATH.md page per file (implies "
+              "--format markdown).")
+def audit(paths: tuple[Path, ...], fmt: str, output: Path | None, **kw: Any) -> None:
     """Report findings in PATHS (default: the current directory).
 
     Exit status: 0 when nothing is found, 1 when there are findings or files
-    that could not be read, 2 on a usage error.
+    that could not be read, 2 on a usage error (or when --output DIR cannot be
+    written).
     """
+    if output is not None:
+        source = click.get_current_context().get_parameter_source("fmt")
+        if fmt != "markdown" and source is not click.core.ParameterSource.DEFAULT:
+            raise click.UsageError(f"--output writes the markdown report; it cannot be used with --format {fmt}")
+        fmt = "markdown"
     paths = paths or (Path("."),)
     settings = _settings(paths, kw)
     run = _run_with_progress(api.audit, list(paths), settings)
-    if fmt == "json":
-        click.echo(json_report.render(run), nl=False)
+    if fmt == "markdown":
+        _markdown_report(run, paths, settings, output)
+    elif fmt == "json":
+        from .report import build_report
+
+        report = build_report(run, list(paths), settings).to_dict()
+        click.echo(json_report.render(run, report=report), nl=False)
     elif fmt == "sarif":
         from .output import sarif
 
@@ -142,6 +158,27 @@ def audit(paths: tuple[Path, ...], fmt: str, **kw: Any) -> None:
     sys.exit(1 if run.findings or run.errors else 0)
 
 
+def _markdown_report(run: RunResult, paths: tuple[Path, ...], settings: Settings, output: Path | None) -> None:
+    from .output import markdown
+    from .report import build_report
+
+    report = build_report(run, list(paths), settings)
+    if output is None:
+        click.echo(markdown.render(report), nl=False)
+        return
+    written = 0
+    for name, content in markdown.pages(report).items():
+        target = output / name
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content.encode("utf-8"))
+        except OSError as exc:
+            click.echo(f"error: cannot write {target}: {exc.strerror or exc}", err=True)
+            sys.exit(2)
+        written += 1
+    click.echo(f"Wrote {written} report pages to {output} (start with {output / 'index.md'}).", err=True)
+
+
 @main.command()
 @common_options
 @click.option("--write", "-w", is_flag=True, help="Apply the fixes (atomically, file by file).")
@@ -151,27 +188,68 @@ def audit(paths: tuple[Path, ...], fmt: str, **kw: Any) -> None:
               help="Also apply fixes that may change behaviour (see `testmend rules`).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format; json carries the diffs and the residue report.")
+@click.option("--verify", is_flag=True, help="With --write or --interactive: run the tests the fixes affect "
+              "before and after writing, and revert every fix that breaks a test that passed.")
+@click.option("--verify-all", is_flag=True, help="Like --verify, but run the whole test suite.")
+@click.option("--verify-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Limit of one test run of --verify (default: verify-timeout in [tool.testmend], or 600).")
 def fix(paths: tuple[Path, ...], write: bool, interactive: bool, unsafe_fixes: bool | None, fmt: str,
-        **kw: Any) -> None:
+        verify: bool, verify_all: bool, verify_timeout: float | None, **kw: Any) -> None:
     """Fix findings in PATHS. By default a dry run: prints a unified diff, writes nothing.
 
     \b
     Exit status: dry run: 0 when nothing would change, 1 when something would;
-    --write / --interactive: 0 when done, 1 when a file could not be processed.
+    --write / --interactive: 0 when done, 1 when a file could not be processed
+    (or --verify could not run the tests); 2 when interrupted.
     Anything left unchanged is listed with the reason.
+
+    \b
+    --verify runs the affected tests with pytest (`verify-command` in
+    [tool.testmend], default `python -m pytest`, from the project root) before
+    and after writing; a fix that makes a passing test fail, error, skip or
+    vanish is reverted and reported with the tests it broke.
     """
     if write and interactive:
         raise click.UsageError("--write and --interactive are exclusive: pick one")
+    verify = verify or verify_all
+    if verify and not (write or interactive):
+        raise click.UsageError("--verify needs --write or --interactive (a dry run changes nothing to verify)")
+    if verify_timeout is not None and not verify:
+        raise click.UsageError("--verify-timeout needs --verify")
     paths = paths or (Path("."),)
-    settings = _settings(paths, kw, unsafe_fixes=unsafe_fixes)
+    settings = _settings(paths, kw, unsafe_fixes=unsafe_fixes, verify_timeout=verify_timeout)
     color = _color(kw["color"])
-    if interactive:
+    report = None
+    if verify:
+        from . import verify as verifying
+
+        log = (lambda line: click.echo(line, err=True)) if sys.stderr.isatty() else None
+        try:
+            if interactive:
+                run, report = verifying.fix_interactively_verified(
+                    list(paths), _prompt(color, kw["color"]), settings, everything=verify_all, log=log)
+            else:
+                run, report = verifying.fix_and_verify(list(paths), settings, everything=verify_all, log=log)
+        except verifying.Interrupted as exc:
+            click.echo(exc.message, err=True)
+            sys.exit(2)
+        except verifying.VerifyError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+    elif interactive:
         run = api.fix_interactively(list(paths), _prompt(color, kw["color"]), settings)
     else:
         run = _run_with_progress(api.fix, list(paths), settings, write=write)
     diffs = {c.path: api.unified_diff(c) for c in run.changes}
     if fmt == "json":
-        click.echo(json_report.render(run, fix_mode=True, diffs=diffs), nl=False)
+        rendered = json_report.render(run, fix_mode=True, diffs=diffs)
+        if report is not None:
+            import json
+
+            doc = json.loads(rendered)
+            doc["verify"] = report.to_dict()
+            rendered = json.dumps(doc, indent=2, sort_keys=False) + "\n"
+        click.echo(rendered, nl=False)
     else:
         if not write and not interactive:
             for change in run.changes:
@@ -179,8 +257,12 @@ def fix(paths: tuple[Path, ...], write: bool, interactive: bool, unsafe_fixes: b
                 click.echo(text.colorize_diff(d) if color else d, nl=False, color=kw["color"])
         click.echo(text.fix_report(run, color, written=write or interactive), nl=False,
                    err=not write and not interactive and bool(run.changes), color=kw["color"])
+        if report is not None:
+            from .verify import summary
+
+            click.echo(summary(report, color), nl=False, color=kw["color"])
     if write or interactive:
-        sys.exit(1 if run.errors else 0)
+        sys.exit(1 if run.errors or (report is not None and report.could_not_verify) else 0)
     sys.exit(1 if run.changes or run.errors else 0)
 
 

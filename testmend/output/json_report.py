@@ -55,7 +55,9 @@ def _diff(change: FileChange, earlier: bool, diffs: dict[Path, str] | None) -> s
     return unified_diff(change)
 
 
-def render(run: RunResult, fix_mode: bool = False, diffs: dict[Path, str] | None = None) -> str:
+def render(run: RunResult, fix_mode: bool = False, diffs: dict[Path, str] | None = None,
+           report: dict[str, Any] | None = None) -> str:
+    """The JSON document; `report` is `SuiteReport.to_dict()` (audit only, docs/report.md)."""
     doc: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "testmend", "version": __version__},
@@ -64,6 +66,8 @@ def render(run: RunResult, fix_mode: bool = False, diffs: dict[Path, str] | None
         "errors": sorted(({"path": _rel(e.path), "message": e.message} for e in run.errors),
                          key=lambda e: (e["path"], e["message"])),
     }
+    if report is not None:
+        doc["report"] = report
     if fix_mode:
         # Fix: changes applied by earlier passes of `fix --write` (run.earlier)
         # were missing, so a file fixed in the first pass showed no change.
