@@ -17,7 +17,7 @@ from .discovery import discover
 from .engine import Job, Parsed, Progress, build_suite, chosen_fixes, parse_and_check, run_files, suite_results
 from .fixing import compiles, render
 from .formatting import changed_ranges, format_ranges, lines_of
-from .model import FileChange, FileError, FileResult, Finding, RunResult
+from .model import FileChange, FileError, FileResult, Finding, RunResult, Safety
 from .registry import select_rules
 from .rule import Fix
 from .source import SourceError, decode, write_atomic
@@ -99,7 +99,7 @@ def fix(paths: Sequence[Path], settings: Settings | None = None, write: bool = F
     only: set[Path] | None = None
     carried: list[FileResult] = []
     for _ in range(MAX_PASSES if write else 1):
-        run, suite = _fix_pass(paths, settings, progress, only)
+        run, suite, fresh = _fix_pass(paths, settings, progress, only)
         if not write:
             return run
         write_changes(run)
@@ -117,9 +117,17 @@ def fix(paths: Sequence[Path], settings: Settings | None = None, write: bool = F
         pending = {r.path.resolve() for r in run.files
                    if not r.error and any(id(f) not in applied for f in r.findings)}
         pending = _affected(pending, {c.path.resolve() for c in changed}, suite)
-        carried = [r for r in run.files if r.error or r.path.resolve() not in pending]
+        # Suite-wide findings are found again by every pass: only those fixed are carried.
+        carried = [r for r in run.files if (r.error or r.path.resolve() not in pending)
+                   and not any(r is s for s in fresh)]
         carried = [FileResult(r.path, findings=r.findings, error=r.error) for r in carried]
-        if not pending:
+        carried += [FileResult(r.path, findings=tuple(f for f in r.findings if id(f) in applied))
+                    for r in fresh if any(id(f) in applied for f in r.findings)]
+        # A suite-wide fix that waited for a file a per-file fix changed is retried.
+        waiting = any(f.fix is not None and id(f) not in applied and (f.fix.safety is Safety.SAFE
+                                                                     or settings.unsafe_fixes)
+                      for r in fresh for f in r.findings)
+        if not pending and not waiting:
             break
         only = pending
     run.earlier = [c for c in earlier if c not in run.changes]
@@ -127,15 +135,16 @@ def fix(paths: Sequence[Path], settings: Settings | None = None, write: bool = F
 
 
 def _fix_pass(paths: Sequence[Path], settings: Settings, progress: Progress | None,
-              only: set[Path] | None = None) -> tuple[RunResult, Any]:
+              only: set[Path] | None = None) -> tuple[RunResult, Any, list[FileResult]]:
     files, errors, job, rules = _prepare(paths, settings)
     if only is not None:
         files = [f for f in files if f.resolve() in only]
         errors = []
     job = Job(job.settings, job.rules, job.suite, fix=True)
     results = run_files(files, job, progress)
-    suite = suite_results(rules, job.suite, settings, fix=True)
-    return RunResult(files=errors + results + suite, files_seen=len(files)), job.suite
+    busy = [r.path for r in results if r.change is not None and r.change.new != r.change.old]
+    suite = suite_results(rules, job.suite, settings, fix=True, busy=busy)
+    return RunResult(files=errors + results + suite, files_seen=len(files)), job.suite, suite
 
 
 def _affected(pending: set[Path], changed: set[Path], suite) -> set[Path]:  # type: ignore[no-untyped-def]
@@ -158,8 +167,74 @@ def _affected(pending: set[Path], changed: set[Path], suite) -> set[Path]:  # ty
 
 
 def write_changes(run: RunResult) -> None:
-    for change in run.changes:
-        _write_one(run, change)
+    """Write every change. Changes that carry the same finding (a fixture moved
+    into a conftest.py and the modules whose tests now request it) are written
+    all or none: each file is checked first, and if one write still fails the
+    others are restored."""
+    for unit in _linked(run.changes):
+        if len(unit) == 1:
+            _write_one(run, unit[0])
+            continue
+        names = ", ".join(_display(c.path) for c in unit)
+        stale = next((c for c in unit if _current(c.path) != _digest(c.old)), None)
+        if stale is not None:
+            run.write_errors.extend(FileError(c.path, f"not written: {_display(stale.path)} changed since it was "
+                                                      f"read, and one fix spans {names}") for c in unit)
+            continue
+        done: list[tuple[FileChange, bool]] = []
+        for change in unit:
+            existed = change.path.exists()
+            errors = len(run.write_errors)
+            _write_one(run, change)
+            if len(run.write_errors) == errors:
+                done.append((change, existed))
+                continue
+            for ok, was in done:  # restore what this unit already wrote
+                try:
+                    if was:
+                        write_atomic(ok.path, ok.old, expected_digest=_digest(ok.new))
+                    else:
+                        ok.path.unlink()
+                    run.written.remove(ok.path)
+                    run.write_errors.append(FileError(ok.path, f"restored: the same fix could not be written "
+                                                               f"to {_display(change.path)}"))
+                except (SourceError, OSError) as exc:
+                    run.write_errors.append(FileError(ok.path, f"could not be restored after "
+                                                               f"{_display(change.path)} failed ({exc})"))
+            rest = unit[unit.index(change) + 1:]
+            run.write_errors.extend(FileError(c.path, f"not written: the same fix could not be written to "
+                                                      f"{_display(change.path)}") for c in rest)
+            break
+
+
+def _linked(changes: list[FileChange]) -> list[list[FileChange]]:
+    """Changes grouped by the findings they share (a finding fixed across files links its changes)."""
+    units: list[list[FileChange]] = []
+    owner: dict[int, int] = {}  # finding id -> unit index
+    for change in changes:
+        hits = sorted({owner[id(f)] for f in change.applied if id(f) in owner})
+        if not hits:
+            units.append([change])
+            index = len(units) - 1
+        else:
+            index = hits[0]
+            for other in hits[1:]:
+                units[index].extend(units[other])
+                units[other] = []
+            units[index].append(change)
+        for c in units[index]:
+            for f in c.applied:
+                owner[id(f)] = index
+    return [u for u in units if u]
+
+
+def _current(path: Path) -> str:
+    try:
+        return _digest(Path(path).read_bytes())
+    except FileNotFoundError:
+        return _digest(b"")
+    except OSError:
+        return ""
 
 
 def _write_one(run: RunResult, change: FileChange) -> None:

@@ -9,17 +9,20 @@ How it works:
      directory; a helper module: every test under the paths given; a
      configuration file, or `--verify-all`: the project's whole run) are run
      with pytest *before anything is written* (the baseline, per test id);
-  2. the fixes are written (`api.fix(write=True)`, every pass) and the same
-     tests are run again. A test that passed before and now fails, errors, is
-     skipped or is gone is broken; a test that was already failing never blocks
-     a fix;
-  3. every changed file whose tests broke goes back to its original bytes. Then
-     each of them is tried again on its own: the whole multi-pass result first;
-     if that breaks its tests, the file is analysed again (one pass over its
-     original content) and the fixes are bisected: the largest set that keeps
-     its tests green stays, the culprits are reverted and reported with the
-     tests they broke. A suite-level change (a pyproject.toml edit) is kept or
-     reverted whole. Then the whole set is checked again, until stable.
+  2. the fixes are written (`api.fix(write=True)`, every pass) and the tests
+     of every changed file are run again. A test that passed before and now
+     fails, errors, is skipped or is gone is broken (compared per test id); a
+     test that was already failing never blocks a fix;
+  3. every changed file whose tests broke goes back to its original bytes (if
+     that does not bring them back, every change goes back and each file is
+     from then on checked against all the tests: a change in one file broke
+     another's; tests that fail even then are flaky and no longer compared).
+     Then each of them is tried again on its own: the whole multi-pass result
+     first; if that breaks its tests, the file is analysed again (one pass over
+     its original content) and its fixes are bisected: the largest set that
+     keeps its tests green stays, the culprits are reverted and reported with
+     the tests they broke. A suite-level change (a pyproject.toml edit) is kept
+     or reverted whole. Then everything is checked again, until stable.
 
 A test run that crashes, times out or writes no readable junit XML is "could
 not verify": the changes it was to check are reverted, never reported as
@@ -63,6 +66,10 @@ MAX_ROUNDS = 6  # stabilisation rounds before giving up (and reverting what is l
 _RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
 
 
+class VerifyError(Exception):
+    """The verification could not go on (a file changed under it); every file it changed was restored."""
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C during `fix --verify`: every file this run changed was restored."""
 
@@ -74,8 +81,8 @@ class Interrupted(KeyboardInterrupt):
     @property
     def message(self) -> str:
         n = len(self.restored)
-        text = (f"interrupted: restored {n} file{'s' if n != 1 else ''} to their original content; "
-                "nothing was changed" if n else "interrupted: nothing was changed")
+        text = (f"interrupted: restored {n} file{'s' if n != 1 else ''} to {'their' if n != 1 else 'its'} "
+                "original content; nothing was changed" if n else "interrupted: nothing was changed")
         for path, why in self.failed:
             text += f"\nerror: {path}: could not be restored ({why})"
         return text
@@ -92,6 +99,10 @@ class Scope:
     @staticmethod
     def everything() -> Scope:
         return Scope(None)
+
+    @staticmethod
+    def empty() -> Scope:
+        return Scope(frozenset())
 
     @staticmethod
     def of(paths: Iterable[Path]) -> Scope:
@@ -236,9 +247,8 @@ class Runner:
         rootdir = None
         if problem is None:
             if returncode in (3, 4) or not xml.is_file():
-                what = {3: "pytest hit an internal error", 4: "pytest rejected its command line"}.get(
-                    returncode, f"the test run exited with code {returncode}")
-                problem = f"{what} and wrote no usable junit XML" + _tail(out)
+                what = {3: " (pytest: internal error)", 4: " (pytest: usage error)"}.get(returncode, "")
+                problem = f"the test run exited with code {returncode}{what} without a usable junit XML" + _tail(out)
             else:
                 try:
                     cases, rootdir = read_junit(xml, self.cwd, scope)
@@ -550,7 +560,8 @@ class Verifier:
         self.log = log
         self.units: list[Unit] = []
         self.baseline: dict[str, Case] = {}
-        self.scope: Scope = Scope(frozenset())  # what the baseline covers; stability runs use it
+        self.baseline_scope = Scope.empty()  # what the baseline runs covered
+        self.scope = Scope.empty()  # the tests of every change: what the checks after writing run
         self.ignored: set[str] = set()  # keys that fail with every change reverted (flaky)
         self.broad = False  # cross-file effects seen: every unit's tests are the whole scope
 
@@ -583,17 +594,21 @@ class Verifier:
     def add_baseline(self, run: TestRun) -> None:
         assert run.cases is not None
         self.baseline.update(run.cases)
-        self.scope = self.scope | run.scope if self.scope.targets != frozenset() else run.scope
+        self.baseline_scope = self.baseline_scope | run.scope
+
+    def in_scope(self, case: Case, scope: Scope) -> bool:
+        """Whether a run over `scope` must show this test. A test whose file could
+        not be told counts only in runs over the whole baseline scope."""
+        return scope.covers(case.module) or (case.module is None and scope == self.baseline_scope)
 
     def broken(self, run: TestRun, scope: Scope) -> list[tuple[str, Broken]]:
         """Tests in `scope` that passed in the baseline and do not in `run`."""
         assert run.cases is not None
-        whole = scope == self.scope
         out = []
         for key, before in self.baseline.items():
             if before.outcome != "passed" or key in self.ignored:
                 continue
-            if not (scope.covers(before.module) or (whole and before.module is None)):
+            if not self.in_scope(before, scope) and not (before.module is None and key in run.cases):
                 continue
             after = run.cases.get(key)
             if after is None:
@@ -606,13 +621,15 @@ class Verifier:
         return run.ok and not self.broken(run, scope)
 
     def passing(self, scope: Scope) -> int:
-        whole = scope == self.scope
         return sum(1 for k, c in self.baseline.items() if c.outcome == "passed" and k not in self.ignored
-                   and (scope.covers(c.module) or (whole and c.module is None)))
+                   and self.in_scope(c, scope))
 
     # -------------------------------------------------------- stabilising
     def stabilize(self) -> None:
         """Check everything applied; revert what breaks tests until nothing does."""
+        self.scope = Scope.empty()
+        for unit in self.units:
+            self.scope = self.scope | unit.scope
         for _ in range(MAX_ROUNDS):
             applied = [u for u in self.units if u.applied_now]
             if not applied:
@@ -631,17 +648,23 @@ class Verifier:
                 keys, suspects = set(), list(applied)
             for unit in suspects:
                 self.write(unit, unit.original)
+            escalated = not keys  # a crashed run: every change is retried on its own
             if keys:
                 # do the suspects explain it? if not, other files affect these tests too
                 check_scope = self._union(suspects)
                 check = self.run(check_scope, "changes of the failing tests' files reverted") \
                     if suspects else None
-                still = {k for k, _ in self.broken(check, check_scope)} & keys if check and check.ok else keys
+                if check is not None and check.ok:
+                    outside = {k for k in keys if not self.in_scope(self.baseline[k], check_scope)}
+                    still = ({k for k, _ in self.broken(check, check_scope)} & keys) | outside
+                else:
+                    still = keys
                 if still:
                     others = [u for u in applied if u not in suspects]
                     for unit in others:
                         self.write(unit, unit.original)
-                    check = self.run(self.scope, "every change reverted")
+                    if others or check is None or check_scope != self.scope:
+                        check = self.run(self.scope, "every change reverted")
                     if not check.ok:
                         self._give_up(applied, f"{check.problem} (with every change reverted)")
                         return
@@ -650,39 +673,43 @@ class Verifier:
                         self.ignored |= stuck  # they fail on the original code too: flaky, not ours
                     if still - stuck:
                         self.broad = True  # a change in one file broke another file's tests
-                    suspects = applied
+                    suspects, escalated = applied, True
+            # one suspect, nothing else touched since: the run above shows its final content already
+            alone = run if len(suspects) == 1 and (not escalated or len(applied) == 1) else None
             for unit in sorted(suspects, key=_order):
-                self.settle(unit)
+                self.settle(unit, first=alone)
         leftover = [u for u in self.units if u.applied_now]
         self._give_up(leftover, f"the results did not settle after {MAX_ROUNDS} rounds of test runs")
 
     def _union(self, units: Sequence[Unit]) -> Scope:
-        scope = Scope(frozenset())
+        scope = Scope.empty()
         for u in units:
-            s = self.unit_scope(u)
-            scope = (scope | s) if scope.targets != frozenset() else s
+            scope = scope | self.unit_scope(u)
         return scope
 
     def _give_up(self, units: Sequence[Unit], problem: str) -> None:
+        """Revert `units` (whatever state they are in) as not verifiable."""
         for unit in units:
-            if unit.applied_now:
-                self.write(unit, unit.original)
-                self._record(unit, Revert(unit.path, unit.kept or unit.applied, "could-not-verify",
-                                          problem=problem), kept=())
+            self.write(unit, unit.original)
+            self._record(unit, Revert(unit.path, unit.kept or unit.applied, "could-not-verify",
+                                      problem=problem), kept=())
 
     def _record(self, unit: Unit, revert: Revert | None, kept: tuple[Finding, ...]) -> None:
         unit.reverts = [revert] if revert is not None else []
         unit.kept = kept
 
-    def settle(self, unit: Unit) -> None:
-        """Put back as much of `unit` as keeps its tests green (the unit is at its original bytes)."""
+    def settle(self, unit: Unit, first: TestRun | None = None) -> None:
+        """Put back as much of `unit` as keeps its tests green. `first`: a run of
+        its tests with `unit.final` written (made now if not given)."""
         scope = self.unit_scope(unit)
-        self.write(unit, unit.final)
-        first = self.run(scope, f"{_display(unit.path)} re-applied")
+        if first is None:
+            self.write(unit, unit.final)
+            first = self.run(scope, f"{_display(unit.path)} re-applied")
         if self.green(first, scope):
+            self.write(unit, unit.final)
             self._record(unit, None, unit.applied)
             return
-        if unit.suite or not unit.path.suffix == ".py":
+        if unit.suite or unit.path.suffix != ".py":
             self.write(unit, unit.original)
             self._record(unit, self._revert(unit, unit.applied, first, scope, whole=True), kept=())
             return
@@ -752,7 +779,7 @@ class Verifier:
             self._record(unit, revert, kept=applied)
             return
         if not first.ok or not run_all.ok:
-            ok0, run0 = trial([])
+            ok0, _ = trial([])
             if not ok0:  # the original file fails too: not this file's fixes (or the run itself is broken)
                 self.write(unit, unit.original)
                 self._record(unit, self._revert(unit, unit.applied, run_all, scope, whole=True), kept=())
@@ -825,10 +852,6 @@ class Verifier:
                 for f in [f for r in old_results for f in r.findings] + earlier_applied + list(unit.applied):
                     if not any(f is g for g in findings):
                         findings.append(f)
-            for f in unit.applied:
-                if not any(f is g for g in findings) and unit.findings is not None and \
-                        any(f in r.findings for r in unit.reverts):
-                    findings.append(f)
             dropped = list(unit.dropped)
             for revert in unit.reverts:
                 for f in revert.findings:
@@ -929,12 +952,11 @@ def fix_and_verify(paths: Sequence[Path], settings: Settings | None = None, *, e
         for r in plan.files:
             if r.change is not None:
                 snapshot[r.path] = r.change.old
-        scope = Scope(frozenset())
+        scope = Scope.empty()
         for target in [c.path for c in plan.changes] + _pending(plan):
-            s = scope_of(target, settings, paths, everything)
-            scope = (scope | s) if scope.targets != frozenset() else s
+            scope = scope | scope_of(target, settings, paths, everything)
         for r in plan.files:  # for Ctrl-C: every file a later pass could write
-            if r.path not in snapshot and r.path.suffix == ".py" and r.findings:
+            if r.path not in snapshot and not r.error and r.findings:
                 try:
                     snapshot[r.path] = r.path.read_bytes()
                 except OSError:
@@ -951,11 +973,11 @@ def fix_and_verify(paths: Sequence[Path], settings: Settings | None = None, *, e
                         scope_of(change.path, settings, paths, everything))
             unit.current, unit.kept = change.new, change.applied
             ver.units.append(unit)
-        missing = Scope(frozenset())
+        missing = Scope.empty()
         for unit in ver.units:
-            if not ver.scope.includes(unit.scope):
-                missing = (missing | unit.scope) if missing.targets != frozenset() else unit.scope
-        if missing.targets != frozenset():
+            if not ver.baseline_scope.includes(unit.scope):
+                missing = missing | unit.scope
+        if missing != Scope.empty():
             # a later pass changed a file the dry pass did not foresee: take its baseline now,
             # on the original content of everything
             finals = {id(u): u.current for u in ver.units}
@@ -975,6 +997,8 @@ def fix_and_verify(paths: Sequence[Path], settings: Settings | None = None, *, e
         return ver.rewrite(run), ver.report(runner.command, settings.root)
     except KeyboardInterrupt:
         raise _interrupted(ver, snapshot) from None
+    except (SourceError, OSError) as exc:
+        raise _failed(ver, snapshot, exc) from exc
     finally:
         runner.close()
 
@@ -995,6 +1019,15 @@ def _interrupted(ver: Verifier, snapshot: dict[Path, bytes]) -> Interrupted:
     return Interrupted(restored, failed)
 
 
+def _failed(ver: Verifier, snapshot: dict[Path, bytes], exc: Exception) -> VerifyError:
+    done = _interrupted(ver, snapshot)
+    n = len(done.restored)
+    text = f"{exc}; verification stopped, {n} changed file{'s' if n != 1 else ''} restored"
+    for path, why in done.failed:
+        text += f"; {path} could not be restored ({why})"
+    return VerifyError(text)
+
+
 def fix_interactively_verified(paths: Sequence[Path], ask: Callable[[api.Proposal], api.Answer],
                                settings: Settings | None = None, *, everything: bool = False,
                                timeout: float | None = None, command: Sequence[str] | None = None,
@@ -1006,10 +1039,10 @@ def fix_interactively_verified(paths: Sequence[Path], ask: Callable[[api.Proposa
     try:
         plan = api.fix(paths, settings, write=False)
         if plan.changes:
-            scope = Scope(frozenset())
+            scope = Scope.empty()
             for change in plan.changes:
-                s = scope_of(change.path, settings, paths, everything)
-                scope = (scope | s) if scope.targets != frozenset() else s
+                scope = scope | scope_of(change.path, settings, paths, everything)
+                snapshot[change.path] = change.old
             base = runner.run(scope, "baseline, before any change")
             if not base.ok:
                 report = ver.report(runner.command, settings.root)
@@ -1024,20 +1057,22 @@ def fix_interactively_verified(paths: Sequence[Path], ask: Callable[[api.Proposa
             snapshot[change.path] = change.old
             ver.units.append(unit)
             scope = ver.unit_scope(unit)
-            if not ver.scope.includes(scope):
+            if not ver.baseline_scope.includes(scope):
                 ver.write(unit, unit.original)
                 ver._record(unit, Revert(unit.path, unit.applied, "could-not-verify",
                                          problem="its tests had no baseline run"), kept=())
                 return
             check = ver.run(scope, f"{_display(unit.path)} written")
             if not ver.green(check, scope):
-                ver.write(unit, unit.original)
-                ver.settle(unit)
+                ver.settle(unit, first=check)
 
         run = api.fix_interactively(paths, ask, settings, on_file_done=done)
-        ver.stabilize()  # files can affect each other's tests: one last check of everything kept
+        if sum(1 for u in ver.units if u.applied_now) > 1:
+            ver.stabilize()  # files can affect each other's tests: one last check of everything kept
         return ver.rewrite(run), ver.report(runner.command, settings.root)
     except KeyboardInterrupt:
         raise _interrupted(ver, snapshot) from None
+    except (SourceError, OSError) as exc:
+        raise _failed(ver, snapshot, exc) from exc
     finally:
         runner.close()
