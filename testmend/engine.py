@@ -84,7 +84,8 @@ def parse_and_check(path: Path, job: Job) -> Parsed | FileError | None:
         source = read_source(path)
     except SourceError as exc:
         return FileError(path, str(exc))
-    rules = [r for r in job.rules if r.per_file and (r.prefilter is None or r.prefilter.search(source.raw))]
+    rules = [r for r in job.rules if r.per_file and (r.prefilter is None or r.prefilter.search(source.raw))
+             and r.applies_to(path, job.suite)]
     if not rules:
         # Fix: a file no rule applies to was reported clean even when it does
         # not parse. The suite phase already ran `ast` over every file when a
@@ -286,7 +287,7 @@ def build_suite(paths: Sequence[Path], rules: Sequence[type[Rule]], settings: Se
     for rule in rules:
         for analysis in rule.needs:
             analyses[analysis.name] = analysis
-    suite = SuiteIndex(root=settings.root)
+    suite = SuiteIndex(root=settings.root, settings=settings)
     if not analyses:
         return suite
     todo = tuple(analyses.values())
@@ -307,21 +308,50 @@ def build_suite(paths: Sequence[Path], rules: Sequence[type[Rule]], settings: Se
 
 
 def suite_results(rules: Sequence[type[Rule]], suite: SuiteIndex, settings: Settings,
-                  fix: bool) -> list[FileResult]:
-    """Suite-wide findings, one FileResult per file they concern (a configuration
-    file, a conftest.py), carrying the change that fixes them when fixing."""
-    by_path: dict[Path, list[tuple[Finding, FileChange | None]]] = {}
+                  fix: bool, busy: Iterable[Path] = ()) -> list[FileResult]:
+    """Suite-wide findings, one FileResult per file they concern, carrying the
+    change that fixes them when fixing.
+
+    A change may be to another file than its finding's (a stub in a conftest.py
+    for a test that requests a missing fixture; the conftest.py may not exist
+    yet, then `old` is b""), and a finding may come with several changes, one
+    per file: the rule returns one pair per change, all with the same Finding.
+    Each file gets at most one change per run: identical changes are merged
+    (all their findings are applied), a different one waits for the next pass
+    of `fix --write`, as does a change to a file in `busy` (one that a per-file
+    fix already changes in this run). A finding's changes are all applied or
+    none: when one waits, they all wait."""
+    taken = {p.resolve() for p in busy}
+    by_path: dict[Path, list[Finding]] = {}
+    changes: dict[Path, FileChange] = {}
+    withheld: set[int] = set()  # findings with a change left for the next pass
     for rule in rules:
         for finding, change in rule.check_suite(suite, settings.options_for(rule.code, rule.defaults)):
-            by_path.setdefault(finding.path, []).append((finding, change))
+            listed = by_path.setdefault(finding.path, [])
+            if not any(f is finding for f in listed):
+                listed.append(finding)
+            if not fix or change is None or finding.fix is None \
+                    or not (finding.fix.safety is Safety.SAFE or settings.unsafe_fixes):
+                continue
+            key = change.path.resolve()
+            held = changes.get(key)
+            if key in taken or held is not None and (held.old, held.new) != (change.old, change.new):
+                withheld.add(id(finding))
+            elif held is None:
+                changes[key] = FileChange(change.path, change.old, change.new, applied=(finding,))
+            elif not any(f is finding for f in held.applied):
+                changes[key] = FileChange(held.path, held.old, held.new, applied=held.applied + (finding,))
+    # All or nothing: a finding with one change waiting waits whole, so every
+    # change that carries it waits too (its text holds that finding's edits),
+    # and with it every other finding that change carries, and so on.
+    while True:
+        spread = {id(f) for c in changes.values() if any(id(g) in withheld for g in c.applied) for f in c.applied}
+        if spread <= withheld:
+            break
+        withheld |= spread
+    changes = {k: c for k, c in changes.items() if not any(id(f) in withheld for f in c.applied)}
     out = []
-    for path, pairs in by_path.items():
-        change = None
-        if fix:
-            chosen = [(f, c) for f, c in pairs if c is not None and f.fix is not None
-                      and (f.fix.safety is Safety.SAFE or settings.unsafe_fixes)]
-            if chosen:
-                finding, first = chosen[0]  # one change per file and run; the next pass takes the rest
-                change = FileChange(path, first.old, first.new, applied=(finding,))
-        out.append(FileResult(path, findings=tuple(f for f, _ in pairs), change=change))
+    for path, findings in by_path.items():
+        out.append(FileResult(path, findings=tuple(findings), change=changes.pop(path.resolve(), None)))
+    out.extend(FileResult(c.path, change=c) for c in changes.values())
     return out

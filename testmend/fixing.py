@@ -126,6 +126,14 @@ def ensure_imports(module: cst.Module, names: Sequence[str]) -> cst.Module:
         else:
             break
     new = [cst.SimpleStatementLine([cst.Import([cst.ImportAlias(cst.Name(n))])]) for n in missing]
+    after = body[index] if index < len(body) else None
+    first_import = not any(isinstance(s, cst.SimpleStatementLine)
+                           and isinstance(s.body[0], (cst.Import, cst.ImportFrom)) for s in body[:index])
+    if first_import and after is not None and not after.leading_lines:
+        # the file had no imports: what follows the new one gets the blank lines PEP 8 puts after imports
+        blank = cst.EmptyLine(indent=False, whitespace=cst.SimpleWhitespace(""))
+        count = 2 if isinstance(after, (cst.FunctionDef, cst.ClassDef)) else 1
+        body[index] = after.with_changes(leading_lines=[blank] * count)
     return module.with_changes(body=body[:index] + new + body[index:])
 
 

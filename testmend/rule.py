@@ -50,6 +50,9 @@ class SuiteIndex:
 
     data: dict[str, Any] = field(default_factory=dict)  # analysis name -> what it built
     root: Path = Path(".")
+    # The run's settings, for suite-level fixes whose output depends on the
+    # project (black's line length and target versions for code they write).
+    settings: Settings = field(default_factory=Settings)
 
 
 @dataclass
@@ -115,6 +118,13 @@ class Rule(cst.BatchableCSTVisitor):
             out.append((Finding(code=self.code, path=self.context.path, span=span, message=message,
                                 severity=self.severity, fix=fix.info() if fix else None), fix))
         return out
+
+    @classmethod
+    def applies_to(cls, path: Path, suite: SuiteIndex) -> bool:
+        """Whether the per-file phase can report anything in `path`, asked before
+        the parse (after `prefilter`): a rule that acts only where its suite
+        analysis found something spares the files it found nothing in."""
+        return True
 
     # ------------------------------------------------------------ suite phase
     @classmethod

@@ -98,14 +98,15 @@ def fix_report(run: RunResult, color: bool, written: bool, show_residue: bool = 
         for f, why in left:
             lines.append("  " + finding_line(f, color) + (f" ({why})" if why else ""))
     lines += [error_line(e, color) for e in run.errors]
-    fixed = sum(len(c.applied) for c in run.changes)
+    # a finding fixed across several files (a fixture moved to a conftest.py) counts once
+    fixed = len({id(f) for c in run.changes for f in c.applied})
     files = len(run.changes)
     if written:
         # Fix: count only what reached the disk (a read-only file's fixes were
         # counted as "Fixed" although it was not written).
         written_paths = set(run.written)
-        fixed = sum(len(c.applied) for c in run.changes if c.path in written_paths)
-        fixed += sum(len(c.applied) for c in run.earlier)  # earlier passes of --write
+        fixed = len({id(f) for c in run.changes if c.path in written_paths for f in c.applied}
+                    | {id(f) for c in run.earlier for f in c.applied})  # earlier passes of --write
         lines.append(f"Fixed {fixed} finding{'s' if fixed != 1 else ''} in {len(run.written)} "
                      f"file{'s' if len(run.written) != 1 else ''}; {len(left)} left unchanged.")
     elif fixed:
