@@ -37,7 +37,7 @@ _TRANSPARENT = {
     "django.test.override_settings", "django.test.utils.override_settings", "pytest.hookimpl",
     "functools.cache", "functools.lru_cache", "contextlib.contextmanager",
 }
-_UNSET = object()
+NAME_UNKNOWN = "the fixture name is not a literal"
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,7 @@ class FuncFacts:
     usefixtures: tuple[str, ...]
     uncertain: str | None  # why `args`/marks may not be what pytest sees
     fixture: str | None = None  # the fixture name, when it is a fixture
+    deferred: tuple[str, ...] = ()  # decorators imported from elsewhere: harmless if that module says so
     autouse: bool = False
     static: bool = False
     in_class: bool = False
@@ -105,6 +106,8 @@ class ModuleFacts:
     dunder_all: tuple[str, ...] | None
     dynamic: str | None  # registers plugins at run time (pluginmanager.register(...))
     top_names: frozenset[str]  # every name bound at module level
+    harmless: frozenset[str] = frozenset()  # module-level decorators that keep pytest's view of a signature
+    runtime_fixtures: str | None = None  # calls fixture() where the scan cannot tell the name
 
 
 # ---------------------------------------------------------------- helpers
@@ -130,22 +133,29 @@ def _argnames(node: ast.expr | None) -> tuple[str, ...] | None:
     return tuple(v.strip() for v in values) if values is not None else None
 
 
-def _kw(call: ast.Call, name: str, position: int | None = None) -> ast.expr | object:
+def _kw(call: ast.Call, name: str, position: int | None = None) -> ast.expr | None:
+    """The argument bound to parameter `name` (keyword, or at `position`); None if absent."""
     for kw in call.keywords:
         if kw.arg == name:
             return kw.value
     if position is not None and len(call.args) > position and not any(
             isinstance(a, ast.Starred) for a in call.args[:position + 1]):
         return call.args[position]
-    return _UNSET
+    return None
 
 
 class _Resolver:
     """Dotted names as the module binds them: imports and module-level aliases."""
 
-    def __init__(self, imports: dict[str, str], aliases: dict[str, ast.expr]) -> None:
+    def __init__(self, imports: dict[str, str], aliases: dict[str, ast.expr],
+                 harmless: frozenset[str] = frozenset(), local: frozenset[str] = frozenset()) -> None:
         self.imports = imports
         self.aliases = aliases
+        self.harmless = harmless  # local decorators known to keep the signature pytest sees
+        self.local = local  # names bound in the module itself
+
+    def child(self, aliases: dict[str, ast.expr]) -> "_Resolver":
+        return _Resolver(self.imports, {**self.aliases, **aliases}, self.harmless, self.local | set(aliases))
 
     def dotted(self, expr: ast.expr, depth: int = 0) -> str | None:
         if isinstance(expr, ast.Name):
@@ -187,6 +197,7 @@ class _Effects:
     classmethod: bool = False
     abstract: bool = False
     uncertain: str | None = None
+    deferred: list[str] = field(default_factory=list)
 
 
 def _mark(resolver: _Resolver, expr: ast.expr, effects: _Effects) -> bool:
@@ -194,28 +205,30 @@ def _mark(resolver: _Resolver, expr: ast.expr, effects: _Effects) -> bool:
     expr = resolver.expand(expr)
     call = expr if isinstance(expr, ast.Call) else None
     target = resolver.dotted(call.func if call else expr)
-    if not target or not (target.startswith("pytest.mark.") or target.startswith("_pytest.mark.")):
+    if not target or not target.startswith(("pytest.mark.", "_pytest.mark.")):
         return False
     name = target.split(".")[2] if target.count(".") >= 2 else ""
     if name == "parametrize":
         if call is None:
             effects.uncertain = effects.uncertain or "a parametrize mark without arguments"
             return True
-        names = _argnames(_kw(call, "argnames", 0))  # type: ignore[arg-type]
+        names = _argnames(_kw(call, "argnames", 0))
         indirect = _kw(call, "indirect")
         if names is None:
             effects.uncertain = effects.uncertain or "parametrize argnames are not a literal"
             return True
-        if indirect is _UNSET or isinstance(indirect, ast.Constant) and indirect.value is False:
+        if indirect is None or isinstance(indirect, ast.Constant) and indirect.value is False:
             effects.direct.update(names)
         elif isinstance(indirect, ast.Constant) and indirect.value is True:
             pass
         else:
-            listed = _literal_strings(indirect)  # type: ignore[arg-type]
+            listed = _literal_strings(indirect)
             if listed is None:
                 effects.uncertain = effects.uncertain or "parametrize indirect= is not a literal"
             else:
                 effects.direct.update(n for n in names if n not in listed)
+    elif name in ("parametrise", "parameterize", "parameterise"):
+        effects.uncertain = effects.uncertain or f"misspelled mark {name}: pytest fails to collect the test"
     elif name == "usefixtures":
         if call is None:
             return True
@@ -247,12 +260,12 @@ def _decorator(resolver: _Resolver, dec: ast.expr, effects: _Effects) -> None:
             name = _kw(call, "name")
             if isinstance(name, ast.Constant) and isinstance(name.value, str):
                 effects.fixture = name.value
-            elif name is not _UNSET:
-                effects.uncertain = effects.uncertain or "the fixture name is not a literal"
+            elif name is not None:
+                effects.uncertain = NAME_UNKNOWN
             autouse = _kw(call, "autouse")
             if isinstance(autouse, ast.Constant):
                 effects.autouse = bool(autouse.value)
-            elif autouse is not _UNSET:
+            elif autouse is not None:
                 effects.autouse = True  # may be; a fixture that may run everywhere is checked everywhere
         return
     base = target.rsplit(".", 1)[0] if target.count(".") >= 1 else ""
@@ -262,7 +275,7 @@ def _decorator(resolver: _Resolver, dec: ast.expr, effects: _Effects) -> None:
             effects.uncertain = effects.uncertain or "a patch decorator testmend cannot read"
             return
         kind = target.rsplit(".", 1)[-1] if base in _PATCH else "patch"
-        new: ast.expr | object = _UNSET
+        new: ast.expr | None = None
         if kind == "patch":
             new = _kw(call, "new", 1)
         elif kind == "object":
@@ -272,7 +285,7 @@ def _decorator(resolver: _Resolver, dec: ast.expr, effects: _Effects) -> None:
         else:
             effects.uncertain = effects.uncertain or f"unknown patch decorator {target}"
             return
-        default = new is _UNSET or (isinstance(new, (ast.Name, ast.Attribute))
+        default = new is None or (isinstance(new, (ast.Name, ast.Attribute))
                                     and (resolver.dotted(new) or "").endswith("DEFAULT"))
         effects.patches += 1 if default else 0
         return
@@ -292,7 +305,45 @@ def _decorator(resolver: _Resolver, dec: ast.expr, effects: _Effects) -> None:
         return
     if target in _TRANSPARENT or target.startswith(("unittest.skip", "pytest.mark.")):
         return
+    head = target.split(".")[0]
+    if head in resolver.harmless and "." not in target:
+        return
+    if "." in target and head not in resolver.local and not target.startswith("builtins."):
+        effects.deferred.append(target)  # imported: the build reads the module it comes from
+        return
     effects.uncertain = effects.uncertain or f"decorator @{target} may change the arguments pytest sees"
+
+
+def _harmless_mark(resolver: _Resolver, value: ast.expr) -> bool:
+    """A mark that neither parametrizes nor requests fixtures (`slow = pytest.mark.slow`)."""
+    effects = _Effects()
+    return _mark(resolver, value, effects) and not (effects.direct or effects.usefixtures or effects.uncertain)
+
+
+def _keeps_signature(fn: ast.FunctionDef | ast.AsyncFunctionDef, resolver: _Resolver, depth: int = 0) -> bool:
+    """A decorator (or decorator factory) whose result shows pytest the decorated
+    function's own signature: it returns the function itself, or a wrapper made
+    with functools.wraps (pytest follows __wrapped__), and never sets __signature__."""
+    if depth > 2 or any(isinstance(n, ast.Attribute) and n.attr == "__signature__" for n in ast.walk(fn)):
+        return False
+    params = fn.args.posonlyargs + fn.args.args
+    inner = {s.name: s for s in fn.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    returns = [n for n in fn.body if isinstance(n, ast.Return)]
+    if not returns:
+        return False
+    for ret in returns:
+        value = ret.value
+        if isinstance(value, ast.Name) and params and value.id == params[0].arg:
+            continue
+        target = inner.get(value.id) if isinstance(value, ast.Name) else None
+        if target is None:
+            return False
+        wraps = any((resolver.dotted(d.func) or "").rsplit(".", 1)[-1] == "wraps"
+                    for d in target.decorator_list if isinstance(d, ast.Call))
+        if wraps or _keeps_signature(target, resolver, depth + 1):
+            continue
+        return False
+    return True
 
 
 def _requested(fn: ast.FunctionDef | ast.AsyncFunctionDef, method: bool, effects: _Effects) -> tuple[str, ...]:
@@ -313,9 +364,9 @@ def _requested(fn: ast.FunctionDef | ast.AsyncFunctionDef, method: bool, effects
     return tuple(names)
 
 
-def _generate(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Generated:
+def _generate(fn: ast.FunctionDef | ast.AsyncFunctionDef, method: bool = False) -> Generated:
     """The names `pytest_generate_tests(metafunc)` parametrizes directly."""
-    params = fn.args.posonlyargs + fn.args.args
+    params = (fn.args.posonlyargs + fn.args.args)[1 if method else 0:]
     if not params:
         return Generated(frozenset(), fn.lineno)
     meta = params[0].arg
@@ -336,16 +387,16 @@ def _generate(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Generated:
                 if not (isinstance(call, ast.Call) and call.func is parent):
                     sure = False
                     continue
-                argnames = _argnames(_kw(call, "argnames", 0))  # type: ignore[arg-type]
+                argnames = _argnames(_kw(call, "argnames", 0))
                 indirect = _kw(call, "indirect")
                 if argnames is None:
                     sure = False
-                elif indirect is _UNSET or isinstance(indirect, ast.Constant) and not indirect.value:
+                elif indirect is None or isinstance(indirect, ast.Constant) and not indirect.value:
                     names.update(argnames)
                 elif isinstance(indirect, ast.Constant):
                     pass
                 else:
-                    listed = _literal_strings(indirect)  # type: ignore[arg-type]
+                    listed = _literal_strings(indirect)
                     if listed is None:
                         sure = False
                     else:
@@ -410,24 +461,44 @@ class _Scanner:
         }
         aliases: dict[str, ast.expr] = {}
         for node in _statements(tree.body):
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                if isinstance(node.value, (ast.Name, ast.Attribute, ast.Call)):
-                    aliases[node.targets[0].id] = node.value
-        self.resolver = _Resolver(imports, aliases)
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and isinstance(node.value, (ast.Name, ast.Attribute, ast.Call)):
+                aliases[node.targets[0].id] = node.value
+        local = frozenset(_body_names(tree.body)) - set(imports)
+        probe = _Resolver(imports, aliases, frozenset(), local)
+        harmless = {name for name, value in aliases.items() if _harmless_mark(probe, value)}
+        harmless |= {s.name for s in _statements(tree.body)
+                     if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and _keeps_signature(s, probe)}
+        self.harmless = frozenset(harmless)
+        self.resolver = _Resolver(imports, aliases, self.harmless, local)
         self.tree = tree
 
     # ------------------------------------------------------------ functions
-    def function(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> FuncFacts:
+    def function(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, method: bool,
+                 resolver: _Resolver | None = None) -> FuncFacts:
+        resolver = resolver or self.resolver
         effects = _Effects()
-        for dec in fn.decorator_list:
-            _decorator(self.resolver, dec, effects)
+        hidden = False  # a fixture wrapped again: pytest no longer sees a fixture (it warns)
+        for i, dec in enumerate(fn.decorator_list):
+            was_fixture = effects.is_fixture
+            _decorator(resolver, dec, effects)
+            if effects.is_fixture and not was_fixture:
+                for outer in fn.decorator_list[:i]:
+                    alone = _Effects()
+                    if _mark(resolver, outer, alone):
+                        continue
+                    _decorator(resolver, outer, alone)
+                    if not alone.static:
+                        hidden = True
+        if hidden:
+            effects.is_fixture = False
         args = _requested(fn, method and not effects.static, effects)
         return FuncFacts(
             name=fn.name, line=fn.lineno, column=fn.col_offset, args=args, patches=effects.patches,
             direct=frozenset(effects.direct), usefixtures=tuple(effects.usefixtures),
             uncertain=effects.uncertain,
             fixture=(effects.fixture or fn.name) if effects.is_fixture else None,
-            autouse=effects.autouse, static=effects.static, in_class=method,
+            autouse=effects.autouse, static=effects.static, in_class=method, deferred=tuple(effects.deferred),
         )
 
     def assigned_fixture(self, node: ast.Assign, defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
@@ -467,15 +538,41 @@ class _Scanner:
     def body_functions(self, body: list[ast.stmt], method: bool) -> list[FuncFacts]:
         stmts = _statements(body)
         defs = {s.name: s for s in stmts if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        resolver = self.resolver
+        if method:  # names bound in the class body (`parametrized = pytest.mark.parametrize(...)`)
+            resolver = resolver.child({
+                s.targets[0].id: s.value for s in stmts
+                if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+                and isinstance(s.value, (ast.Name, ast.Attribute, ast.Call))})
         out = []
         for s in stmts:
             if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                out.append(self.function(s, method))
+                out.append(self.function(s, method, resolver))
             elif isinstance(s, ast.Assign):
                 assigned = self.assigned_fixture(s, defs, method)
+                if assigned is None and not method:
+                    assigned = self.partial_test(s, defs)
                 if assigned is not None:
                     out.append(assigned)
         return out
+
+    def partial_test(self, node: ast.Assign, defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> FuncFacts | None:
+        """`test_x = functools.partial(check, 1, key=2)`: pytest collects it, minus the bound arguments."""
+        call = node.value
+        if not (len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(call, ast.Call)
+                and self.resolver.dotted(call.func) in ("functools.partial", "partial") and call.args):
+            return None
+        wrapped = call.args[0]
+        if not (isinstance(wrapped, ast.Name) and wrapped.id in defs) or \
+                any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return None
+        inner = self.function(defs[wrapped.id], method=False)
+        bound = {p.arg for p in (defs[wrapped.id].args.posonlyargs + defs[wrapped.id].args.args)[:len(call.args) - 1]}
+        bound |= {k.arg for k in call.keywords if k.arg}
+        return FuncFacts(name=node.targets[0].id, line=node.lineno, column=node.col_offset,
+                         args=tuple(a for a in inner.args if a not in bound), patches=inner.patches,
+                         direct=inner.direct, usefixtures=inner.usefixtures, uncertain=inner.uncertain,
+                         deferred=inner.deferred)
 
     # ------------------------------------------------------------ marks
     def marks(self, decorators: list[ast.expr], body: list[ast.stmt]) -> _Effects:
@@ -526,7 +623,8 @@ class _Scanner:
                         and isinstance(s.value, ast.Constant):
                     test_attr = bool(s.value.value)
                 if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "pytest_generate_tests":
-                    generate = _generate(s)
+                    generate = _generate(s, method=not any(
+                        (self.resolver.dotted(d) or "") == "builtins.staticmethod" for d in s.decorator_list))
             functions = self.body_functions(node.body, method=True)
             abstract = any(isinstance(d, (ast.Name, ast.Attribute)) and
                            (self.resolver.dotted(d) or "").endswith("abstractmethod")
@@ -586,7 +684,20 @@ class _Scanner:
                 generate = _generate(s)
         # collect_ignore.append("x") / .extend([...]) anywhere at module level
         dynamic = None
+        runtime = None
+        handled: set[int] = set()
         for node in ast.walk(self.tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                handled.update(id(d) for d in node.decorator_list)
+                handled.update(id(d.func) for d in node.decorator_list if isinstance(d, ast.Call))
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                handled.add(id(node.value))
+                handled.add(id(node.value.func))
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Call) and id(node) not in handled and id(node.func) not in handled:
+                target = self.resolver.dotted(node.func) if isinstance(node.func, (ast.Name, ast.Attribute)) else None
+                if target and (target in _FIXTURE or target.rsplit(".", 1)[-1] == "fixture"):
+                    runtime = runtime or f"creates fixtures at run time (line {node.lineno})"
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 owner = node.func.value
                 if isinstance(owner, ast.Name) and owner.id in ("collect_ignore", "collect_ignore_glob") \
@@ -599,6 +710,8 @@ class _Scanner:
                 if node.func.attr in ("register", "import_plugin", "consider_module") and \
                         "pluginmanager" in ast.unparse(owner):
                     dynamic = f"registers plugins at run time (line {node.lineno})"
+                elif node.func.attr in ("register_fixture", "_register_fixture", "parsefactories"):
+                    dynamic = f"registers fixtures at run time (line {node.lineno})"
         return ModuleFacts(
             path=self.path, module=self.module, root=self.root,
             functions=tuple(self.body_functions(self.tree.body, method=False)),
@@ -609,7 +722,8 @@ class _Scanner:
             imports=tuple(sorted(self.from_imports.items())), star_imports=tuple(self.star),
             generate=generate, collect_ignore=tuple(ignore), collect_ignore_glob=tuple(ignore_glob),
             collect_uncertain=collect_uncertain, test_attr=test_attr, dunder_all=dunder_all,
-            dynamic=dynamic, top_names=frozenset(_body_names(self.tree.body)),
+            dynamic=dynamic, top_names=frozenset(_body_names(self.tree.body)), harmless=self.harmless,
+            runtime_fixtures=runtime,
         )
 
 

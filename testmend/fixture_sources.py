@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from .fixture_scan import ModuleFacts, scan_file
+from .fixture_scan import NAME_UNKNOWN, ModuleFacts, scan_file
 
 # fixture -> the distribution that provides it (explanations only; what is
 # installed is read from the entry points)
@@ -133,10 +133,6 @@ def module_file(dotted: str, roots: Iterable[Path] = ()) -> Path | None:
     return None
 
 
-def _package_root(facts: ModuleFacts) -> Path:
-    return facts.root
-
-
 def scan_plugin(dotted: str, roots: Iterable[Path] = ()) -> tuple[dict[str, ModuleFacts], str | None]:
     """Every module a plugin module brings in (itself, modules it imports
     fixtures from or star-imports, its own pytest_plugins), by dotted name;
@@ -205,7 +201,7 @@ def _fixture_names(modules: dict[str, ModuleFacts], root_module: str) -> tuple[s
         if facts.dynamic:
             # plugin classes registered at run time: count every fixture method
             names.update(f.fixture for c in facts.classes for f in c.functions if f.fixture)
-        if any(f.fixture and f.uncertain == "the fixture name is not a literal" for f in facts.functions):
+        if any(f.fixture and f.uncertain == NAME_UNKNOWN for f in facts.functions):
             opaque = opaque or f"{module} names a fixture at run time"
         for p in facts.plugins:
             plugin(p)
@@ -221,7 +217,7 @@ def builtin_plugins() -> dict[str, Plugin]:
     from _pytest.config import default_plugins
 
     base = Path(_pytest.__file__).parent
-    version = getattr(sys.modules.get("_pytest._version"), "version", None) or _pytest_version()
+    version = _pytest_version()
     out: dict[str, Plugin] = {}
     for name in (*default_plugins, "pytester"):
         path = base / f"{name}.py"
@@ -248,12 +244,9 @@ def builtin_plugins() -> dict[str, Plugin]:
 
 
 def _pytest_version() -> str:
-    try:
-        import importlib.metadata as md
+    from _pytest._version import version
 
-        return md.version("pytest")
-    except Exception:  # noqa: BLE001 - metadata can be broken in many ways; the version is cosmetic
-        return "?"
+    return str(version)
 
 
 @lru_cache(maxsize=None)

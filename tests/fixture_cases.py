@@ -30,6 +30,18 @@ class Case:
     def test_file_name(self) -> str:
         return f"test_{self.code.lower()}_{self.name}.py"
 
+    def rule_options(self) -> dict[str, dict[str, object]]:
+        """`--option TM404.to-with=true` flags: per-rule options, values read as TOML."""
+        from testmend.config import tomllib  # tomli before Python 3.11
+
+        out: dict[str, dict[str, object]] = {}
+        for i, flag in enumerate(self.flags[:-1]):
+            if flag == "--option":
+                key, _, value = self.flags[i + 1].partition("=")
+                code, _, name = key.partition(".")
+                out.setdefault(code, {})[name.replace("-", "_")] = tomllib.loads(f"v = {value}")["v"]
+        return out
+
     def option(self, name: str) -> str | None:
         for i, flag in enumerate(self.flags):
             if flag == name and i + 1 < len(self.flags):

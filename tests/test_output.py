@@ -429,9 +429,6 @@ def test_rules_code_prints_the_doc(rule) -> None:
         assert line.strip() in printed
 
 
-@pytest.mark.xfail(strict=False, reason="rule.py: Rule.doc() uses textwrap.dedent, which removes nothing when the "
-                   "docstring's first line follows the quotes unindented, so doc() keeps the 4-space indent, "
-                   "doc_sections() finds no '## ' line and `testmend rules CODE` prints indented Markdown")
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.code)
 def test_rule_doc_methods_read_the_docstring(rule) -> None:
     assert rule.doc() == inspect.cleandoc(rule.__doc__)

@@ -1,0 +1,1 @@
+"""A toy reinforcement-learning trainer: a loop that wires many components together."""
