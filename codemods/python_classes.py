@@ -63,3 +63,46 @@ def _checked(path: Path, text: str, values: list[str]) -> str | None:
     except (KeyError, TypeError, ValueError, configparser.Error):  # TOMLDecodeError is a ValueError
         return None
     return text if found == values else None
+
+
+def set_test_flags(text: str, flags: dict[str, bool]) -> str | None:
+    """`text` with `__test__ = <flag>` as the first statement (after the
+    docstring) of each class named in `flags` ("Outer.Inner" for a nested one);
+    None when a class is missing or its body is on the `class` line."""
+    import libcst as cst
+
+    module = cst.parse_module(text)
+    done: set[str] = set()
+
+    class Flagger(cst.CSTTransformer):
+        def __init__(self) -> None:
+            self.stack: list[str] = []
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            self.stack.append(node.name.value)
+            return True
+
+        def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+            qual = ".".join(self.stack)
+            self.stack.pop()
+            if qual not in flags or not isinstance(updated.body, cst.IndentedBlock):
+                return updated
+            done.add(qual)
+            body = list(updated.body.body)
+            at = 1 if body and _is_docstring(body[0]) else 0
+            line = cst.parse_statement(f"__test__ = {flags[qual]}\n")
+            return updated.with_changes(body=updated.body.with_changes(body=[*body[:at], line, *body[at:]]))
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False  # classes local to a function are not in the class graph
+
+    new = module.visit(Flagger())
+    return new.code if done == set(flags) else None
+
+
+def _is_docstring(stmt: object) -> bool:
+    import libcst as cst
+
+    return (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+            and isinstance(stmt.body[0], cst.Expr)
+            and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))

@@ -4,10 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from testmend.codemods.python_classes import add_patterns
+from testmend.codemods.python_classes import add_patterns, set_test_flags
 from testmend.model import FileChange, Finding, FixInfo, Safety, Severity, Span
 from testmend.pytest_config import _matches, read_pytest_config
 from testmend.rule import Rule, SuiteIndex
+from testmend.source import SourceError, read_source
 from testmend.unittest_api import TestCaseClasses
 
 _SUFFIXES = ("TestCase", "Tests", "Test")
@@ -81,8 +82,12 @@ class PythonClasses(Rule):
                 wanted.setdefault("test", []).append(facts.name)
         if not wanted:
             return []
-        safe = {p: names for p, names in wanted.items() if _conflict(graph, p) is None}
-        blocked = {p: _conflict(graph, p) for p in wanted if p not in safe}
+        mixins: set[str] = set()
+        safe = {p: names for p, names in wanted.items() if _conflict(graph, p, mixins) is None}
+        blocked = {p: _conflict(graph, p, set()) for p in wanted if p not in safe}
+        mixins = set()
+        for p in safe:
+            _conflict(graph, p, mixins)
         target = config.path or (suite.root / "pyproject.toml")
         names = sorted(n for ns in wanted.values() for n in ns)
         # the configuration must be the one pytest reads for these files: never
@@ -108,33 +113,54 @@ class PythonClasses(Rule):
                    "one (it could move pytest's rootdir)")
             return [(Finding(cls.code, target, span, f"{message}; {why}; add the patterns by hand",
                              cls.severity), None)]
-        info = FixInfo(Safety.SAFE, f"add python_classes patterns {' '.join(sorted(safe))} to {target.name}")
-        return [(Finding(cls.code, target, span, message, cls.severity, fix=info), change)]
+        flags = _flag_changes(graph, mixins) if mixins else []
+        if flags is None:
+            return [(Finding(cls.code, target, span, f"{message}; the mixins of test methods that would be "
+                             "collected cannot be marked __test__ = False; add the patterns by hand",
+                             cls.severity), None)]
+        what = f"add python_classes patterns {' '.join(sorted(safe))} to {target.name}"
+        if mixins:
+            what += (f", and mark the mixin{'s' if len(mixins) > 1 else ''} "
+                     f"{', '.join(sorted(graph.classes[m].name for m in mixins))} `__test__ = False` "
+                     "(their TestCase subclasses `__test__ = True`), so they are not collected on their own")
+        finding = Finding(cls.code, target, span, message, cls.severity, fix=FixInfo(Safety.SAFE, what))
+        return [(finding, c) for c in (change, *flags)]
 
 
-def _conflict(graph, pattern: str) -> str | None:  # type: ignore[no-untyped-def]
+def _is_test_file(path: Path | None) -> bool:
+    return path is not None and (path.name.startswith("test_") or path.name.endswith("_test.py"))
+
+
+def _conflict(graph, pattern: str, mixins: set[str]) -> str | None:  # type: ignore[no-untyped-def]
     """Why adding `pattern` could collect something new, or None. pytest reads a
     pattern without glob characters as a prefix ("test"), and a matching class
     that is not a TestCase is collected when it has test methods, and reported
     (a PytestCollectionWarning, an error under `filterwarnings = error`) when it
     has an __init__ or __new__, which a decorator (@dataclass) or a base class
-    (Exception, NamedTuple) can give it."""
+    (Exception, NamedTuple) can give it. A mixin of test methods that only
+    TestCase classes inherit is no conflict: it is added to `mixins`, to be
+    marked `__test__ = False` (and its subclasses `__test__ = True`)."""
     for qual, facts in graph.classes.items():
         if "." in facts.name or not _matches(pattern, facts.name) or graph.is_testcase(qual):
             continue
         why = _collectable(graph, qual)
-        if why:
+        if why == _HAS_TESTS and _can_mark(graph, qual):
+            mixins.add(qual)
+        elif why:
             return f"{facts.name} is not a TestCase and {why}"
     for module in graph.modules.values():
-        if not (module.path.name.startswith("test_") or module.path.name.endswith("_test.py")):
+        if not _is_test_file(module.path):
             continue
         for local, target in module.imports:
             if _matches(pattern, local) and not target.startswith("unittest.") \
                     and not (target in graph.classes and graph.is_testcase(target)):
-                if target in graph.classes and _collectable(graph, target) is None:
+                if target in graph.classes and (target in mixins or _collectable(graph, target) is None):
                     continue
                 return f"{local} imported into {module.path.name} would be collected"
     return None
+
+
+_HAS_TESTS = "would be collected (it has test methods)"
 
 
 def _collectable(graph, qual: str) -> str | None:  # type: ignore[no-untyped-def]
@@ -142,6 +168,11 @@ def _collectable(graph, qual: str) -> str | None:  # type: ignore[no-untyped-def
     mro = graph.mro(qual)
     if mro is None:
         return "its bases could not be analysed"
+    flag = graph.test_flag(qual)
+    if flag == "?":
+        return "its __test__ attribute could not be read"
+    if flag is not None:
+        return None  # __test__ = False: never collected; True: collected whatever its name
     for cls in mro:
         if cls in _NO_INIT:
             continue
@@ -149,12 +180,65 @@ def _collectable(graph, qual: str) -> str | None:  # type: ignore[no-untyped-def
         if facts is None:
             return f"its base {cls.lstrip('?')} may give it an __init__"
         if any(n.startswith("test") for n in facts.members):
-            return "would be collected (it has test methods)"
+            return _HAS_TESTS
         if {"__init__", "__new__"} & facts.members:
             return "has an __init__, which pytest warns about"
         if facts.decorators:
             return f"is decorated with @{facts.decorators[0]}, which may give it an __init__"
     return None
+
+
+def _can_mark(graph, mixin: str) -> bool:  # type: ignore[no-untyped-def]
+    """Whether `__test__ = False` on `mixin` (and True on the subclasses that
+    inherit it) changes nothing but the mixin's own collection: the mixin and
+    those subclasses are in test files, and every class deriving from it is a
+    TestCase whose `__test__` is unset (pytest collects it whatever its name)."""
+    subs = graph.descendants(mixin)
+    if not subs or not _is_test_file(graph.owner_path.get(mixin)):
+        return False
+    for sub in subs:
+        if not graph.is_testcase(sub) or graph.test_flag(sub) is not None:
+            return False
+        if sub in _marked_subclasses(graph, mixin) and not _is_test_file(graph.owner_path.get(sub)):
+            return False
+    return True
+
+
+def _marked_subclasses(graph, mixin: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The subclasses of `mixin` that need `__test__ = True` so that they still
+    read True once the mixin says False: those with no other such subclass
+    between them and the mixin in their MRO."""
+    subs = graph.descendants(mixin)
+    out = []
+    for sub in sorted(subs, key=lambda q: len(graph.mro(q) or ())):
+        for cls in graph.mro(sub) or ():
+            if cls == mixin:
+                out.append(sub)
+                break
+            if cls in out:
+                break
+    return out
+
+
+def _flag_changes(graph, mixins: set[str]) -> list[FileChange] | None:  # type: ignore[no-untyped-def]
+    """The test-file edits that mark `mixins` `__test__ = False` and their
+    subclasses `__test__ = True`; None when a file cannot be edited."""
+    flags: dict[Path, dict[str, bool]] = {}
+    for mixin in sorted(mixins):
+        flags.setdefault(graph.owner_path[mixin], {})[graph.classes[mixin].name] = False
+        for sub in _marked_subclasses(graph, mixin):
+            flags.setdefault(graph.owner_path[sub], {})[graph.classes[sub].name] = True
+    changes = []
+    for path, wanted in sorted(flags.items()):
+        try:
+            source = read_source(path)
+            text = set_test_flags(source.text, wanted)
+            if text is None:
+                return None
+            changes.append(FileChange(path, source.raw, source.encode(text), applied=()))
+        except SourceError:
+            return None
+    return changes
 
 
 def _change(target: Path, patterns: list[str]) -> FileChange | None:

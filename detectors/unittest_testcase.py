@@ -340,8 +340,10 @@ class UnittestTestCase(UnittestCallRule):
                     blockers.append(f"it is subclassed by {child} in another module")
             has_tests = any(n.startswith("test") for cls in (f"{module}.{c.qual}", *mro)
                             if cls in graph.classes for n in graph.classes[cls].members)
-            if "__test__" in c.methods or any("__test__" in graph.classes[x].members for x in mro if x in graph.classes):
-                blockers.append("it sets __test__")
+            # a literal __test__ reads the same on a plain class: False is never
+            # collected, True is collected whatever the class's name
+            if graph.test_flag(f"{module}.{c.qual}") == "?":
+                blockers.append("it sets __test__ to a value testmend cannot read")
             if has_tests:
                 # pytest does not collect a plain class that has an __init__ (from any base)
                 for other in mro[1:]:
@@ -365,7 +367,8 @@ class UnittestTestCase(UnittestCallRule):
                     blockers.append(f"python_functions = {' '.join(functions)} would "
                                     f"{'not ' if differ[0].startswith('test') else ''}collect {differ[0]}, "
                                     "which unittest does" + ("" if differ[0].startswith("test") else " not"))
-            if has_tests and not self._pytest_config().collects_class(c.node.name.value):
+            if has_tests and not self._pytest_config().collects_class(c.node.name.value) \
+                    and graph.test_flag(f"{module}.{c.qual}") is not True:  # __test__ = True: collected anyway
                 patterns = " ".join(self._pytest_config().python_classes)
                 blockers.append(f"pytest would not collect {c.node.name.value} as a plain class "
                                 f"(python_classes = {patterns}); renaming would change its node ids")

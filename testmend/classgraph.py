@@ -36,6 +36,7 @@ class ClassFacts:
     members: frozenset[str]  # every name bound in the class body
     decorators: tuple[str, ...] = ()
     self_attrs: frozenset[str] = frozenset()  # `self.<name>` used in its methods
+    test_flag: bool | None = None  # `__test__ = True/False` in its body (None: unset or not a literal)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,9 @@ def index_module(path: Path, tree: ast.Module) -> ModuleFacts:
                     elif isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
                         members.add(sub.id)
         qual = f"{prefix}{node.name}"
+        flag = next((item.value.value for item in reversed(node.body) if isinstance(item, ast.Assign)
+                     and [getattr(t, "id", None) for t in item.targets] == ["__test__"]
+                     and isinstance(item.value, ast.Constant) and isinstance(item.value.value, bool)), None)
         used: set[str] = set()
         for item in node.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -139,6 +143,7 @@ def index_module(path: Path, tree: ast.Module) -> ModuleFacts:
             members=frozenset(members),
             decorators=tuple(_dotted(d.func if isinstance(d, ast.Call) else d) or "?" for d in node.decorator_list),
             self_attrs=frozenset(used),
+            test_flag=flag,
         ))
         for item in node.body:
             if isinstance(item, ast.ClassDef):
@@ -277,6 +282,23 @@ class ClassGraph:
                     del t[0]
         self._mro[name] = tuple(result)
         return self._mro[name]
+
+    def test_flag(self, name: str) -> bool | str | None:
+        """The `__test__` pytest reads on class `name` (its MRO's first binding):
+        True or False when a literal sets it, None when nothing does, "?" when
+        a binding is not a literal or a base class was not analysed."""
+        mro = self.mro(name)
+        if mro is None:
+            return "?"
+        for cls in mro:
+            facts = self.classes.get(cls)
+            if facts is None:
+                if cls.startswith("unittest.") or self.is_neutral(cls):
+                    continue
+                return "?"
+            if "__test__" in facts.members:
+                return "?" if facts.test_flag is None else facts.test_flag
+        return None
 
     def descendants(self, name: str) -> set[str]:
         out: set[str] = set()

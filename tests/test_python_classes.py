@@ -224,6 +224,81 @@ class HelperTest:
     assert pytest_outcomes(root) == before
 
 
+MIXIN_SUITE = '''\
+import unittest
+
+
+class SharedTests:
+    """Run by every subclass, never on its own (cls is None here)."""
+
+    cls = None
+
+    def test_empty(self):
+        self.assertEqual(len(self.cls()), 0)
+
+
+class ListTests(SharedTests, unittest.TestCase):
+    cls = list
+
+
+class DictTests(SharedTests, unittest.TestCase):
+    cls = dict
+
+    def test_keys(self):
+        self.assertEqual(list(self.cls(a=1)), ["a"])
+'''
+
+
+def test_mixin_of_tests_is_marked_so_the_pattern_can_be_added(tmp_path: Path) -> None:
+    """SharedTests matches *Tests and has test methods: it would be collected on
+    its own (and fail, cls is None). `__test__ = False` keeps it out; the
+    subclasses say `__test__ = True` so that they do not inherit it."""
+    root = project(tmp_path, {"pyproject.toml": PYPROJECT, "tests/test_x.py": MIXIN_SUITE})
+    before = pytest_outcomes(root)
+    assert sorted(before) == ["tests/test_x.py::DictTests::test_empty", "tests/test_x.py::DictTests::test_keys",
+                              "tests/test_x.py::ListTests::test_empty"]
+
+    run = fix_write(root)
+
+    assert not run.errors and not run.write_errors
+    assert 'python_classes = ["Test", "*Tests"]' in (root / "pyproject.toml").read_text()
+    assert (root / "tests/test_x.py").read_text() == '''\
+class SharedTests:
+    """Run by every subclass, never on its own (cls is None here)."""
+    __test__ = False
+
+    cls = None
+
+    def test_empty(self):
+        assert len(self.cls()) == 0
+
+
+class ListTests(SharedTests):
+    __test__ = True
+    cls = list
+
+
+class DictTests(SharedTests):
+    __test__ = True
+    cls = dict
+
+    def test_keys(self):
+        assert list(self.cls(a=1)) == ["a"]
+'''
+    assert pytest_outcomes(root) == before
+    assert fix_write(root).changes == []  # stable
+
+
+def test_mixin_subclassed_by_a_plain_class_is_not_marked(tmp_path: Path) -> None:
+    """A plain subclass would inherit __test__ = True and be collected whatever its name."""
+    suite = MIXIN_SUITE + "\n\nclass Helper(SharedTests):\n    pass\n"
+    root = project(tmp_path, {"pyproject.toml": PYPROJECT, "tests/test_x.py": suite})
+    run = fix_write(root)
+    assert (root / "pyproject.toml").read_text() == PYPROJECT
+    assert "__test__" not in (root / "tests/test_x.py").read_text()
+    assert any(f.code == "TM202" and "SharedTests is not a TestCase" in f.message for f in run.findings)
+
+
 @pytest.mark.parametrize("other, blocks", [
     # pytest reports a matching class it cannot collect (an error under filterwarnings = error)
     ("import dataclasses\n\n\n@dataclasses.dataclass\nclass ResultTest:\n    value: int = 0\n", "ResultTest"),
