@@ -11,8 +11,9 @@ import libcst.matchers as cstm
 from libcst.metadata import FunctionScope, ScopeProvider
 
 from testmend.codemods.unittest_testcase import (
-    FIXTURE_NAME, add_parameter, is_super_call, remove_bases, rename_class_hook, setup_fixture, skip_call,
-    skip_mark, subtests_call,
+    CLEANUP_METHODS, CLEANUPS, FIXTURE_NAME, add_parameter, assert_logs_with, cleanup_call, cleanup_fixture,
+    is_super_call, remove_bases, rename_class_hook, setup_fixture, skip_call, skip_mark, subtests_call, test_id,
+    test_method_name,
 )
 from testmend.model import Safety, Severity
 from testmend.pytest_config import PytestConfig, _matches, read_pytest_config
@@ -26,6 +27,13 @@ from testmend.unittest_classes import (
 HOOKS = {"setUp": FIXTURE_NAME, "tearDown": FIXTURE_NAME, "setUpClass": "setup_class",
          "tearDownClass": "teardown_class"}
 _CATCH_SKIP = {"Exception", "BaseException", "SkipTest"}
+_LOGS = {"assertLogs", "assertNoLogs"}
+_CLASS_CLEANUPS = {"addClassCleanup", "enterClassContext", "doClassCleanups"}
+# TestCase methods a helper outside the class could call on an instance passed to it
+_ESCAPING_API = {*CLEANUP_METHODS, *_LOGS, *_CLASS_CLEANUPS}
+# calls that receive `self` without keeping or calling TestCase methods on it
+_HARMLESS_SELF_USES = {"super", "type", "isinstance", "getattr", "setattr", "hasattr", "delattr", "id", "repr",
+                       "str", "vars", "print", "len", "hash", "format", "dir", "callable", "issubclass"}
 # Bases known not to give a class an __init__ (typing.Protocol does, to its subclasses).
 _NO_INIT = {"builtins.object", "object", "abc.ABC", "typing.Generic", "typing_extensions.Generic"}
 
@@ -59,6 +67,13 @@ class _Class:
     marks: list[tuple[cst.Decorator, str]] = field(default_factory=list)
     chained: set[str] = field(default_factory=set)  # class hooks whose super() call goes to a project base
     expected_failures: set[str] = field(default_factory=set)  # methods decorated with expectedFailure
+    cleanups: list[cst.Call] = field(default_factory=list)  # self.addCleanup/enterContext/doCleanups
+    unsafe_cleanups: set[str] = field(default_factory=set)  # enterContext/doCleanups used (see Fix safety)
+    ids: list[cst.CSTNode] = field(default_factory=list)  # self.id() calls, self._testMethodName reads
+    logs: list[tuple[cst.With, str, str | None, str | None]] = field(default_factory=list)  # with, kind, level, as
+    needs: dict[str, set[str]] = field(default_factory=dict)  # method -> fixtures it must request
+    escapes: list[str] = field(default_factory=list)  # callees that receive self
+    self_calls: set[str] = field(default_factory=set)  # self.<name>() called in the class
 
 
 class UnittestTestCase(UnittestCallRule):
@@ -136,6 +151,11 @@ class UnittestTestCase(UnittestCallRule):
         self._funcs: set[cst.Attribute] = set()
         self._catching = 0
         self._edit_cache: dict[str, dict[cst.CSTNode, object]] = {}
+        self._statements: set[cst.Call] = set()  # calls that are a whole expression statement
+        self._stores: set[cst.CSTNode] = set()  # assignment and del targets
+        self._log_calls: set[cst.Call] = set()  # self.assertLogs calls seen as a with item
+        self._log_depth = 0  # nesting of `with self.assertLogs()` blocks
+        self._foreign: set[str] = set()  # _ESCAPING_API names called on something other than self
 
     # ------------------------------------------------------------ collection
     def visit_Module(self, node: cst.Module) -> None:
@@ -351,7 +371,9 @@ class UnittestTestCase(UnittestCallRule):
                         continue
                     if other not in graph.classes:
                         blockers.append(f"its base {other.lstrip('?')} may give it an __init__, and pytest "
-                                        "does not collect a plain class with one")
+                                        "does not collect a plain class with one" + (
+                                            " (see TM205 for a Protocol of TestCase methods)"
+                                            if other.endswith(".Protocol") else ""))
                         break
                     if {"__init__", "__new__"} & graph.classes[other].members:
                         blockers.append(f"its base {other.rsplit('.', 1)[-1]} defines __init__, and pytest "

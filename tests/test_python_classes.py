@@ -366,3 +366,43 @@ def test_python_functions_decides_what_a_plain_class_collects(tmp_path: Path) ->
     assert (root / "tests/test_x.py").read_text() == camel
     assert any("would not collect testPut" in f.message for f in run.findings)
     assert pytest_outcomes(root) == before
+
+
+def test_protocol_base_of_a_mixin_in_another_module_is_removed(tmp_path: Path) -> None:
+    """cachetools' layout: a Protocol of TestCase methods types a mixin in
+    tests/__init__.py; typing gives the test classes an __init__, so they stay
+    TestCases until TM205 drops the Protocol from the mixin's bases."""
+    init = '''\
+from typing import Any, Protocol
+
+
+class AssertsProtocol(Protocol):
+    def assertEqual(self, first: Any, second: Any) -> None: ...
+
+
+class SizeMixin(AssertsProtocol):
+    size = 0
+
+    def test_size(self):
+        self.assertEqual(len([0] * self.size), self.size)
+'''
+    test = '''\
+import unittest
+
+from tests import SizeMixin
+
+
+class TestSmall(unittest.TestCase, SizeMixin):
+    size = 1
+'''
+    root = project(tmp_path, {"pyproject.toml": PYPROJECT, "tests/__init__.py": init, "tests/test_size.py": test})
+    before = pytest_outcomes(root)
+    assert before == {"tests/test_size.py::TestSmall::test_size": "PASSED"}
+
+    run = api.fix([root], load_settings([root], jobs=1, select=["TM1", "TM201", "TM205"]), write=True)
+
+    assert not run.errors and not run.write_errors
+    assert "class SizeMixin:\n" in (root / "tests/__init__.py").read_text()
+    assert "assert len([0] * self.size) == self.size" in (root / "tests/__init__.py").read_text()
+    assert (root / "tests/test_size.py").read_text() == "from tests import SizeMixin\n\n\nclass TestSmall(SizeMixin):\n    size = 1\n"
+    assert pytest_outcomes(root) == before
