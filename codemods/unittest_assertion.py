@@ -67,6 +67,7 @@ class Plan:
     safety: Safety
     imports: tuple[str, ...] = ()
     note: str = ""
+    raise_error: bool = False  # self.fail(): `raise AssertionError(msg)`, exactly what unittest raises
 
 
 def plan_assertion(call: cst.Call, method: str, module: cst.Module) -> Plan | str:
@@ -254,6 +255,14 @@ def render_text(module: cst.Module, expr: cst.Expr, method: str, plan: Plan) -> 
     nl = module.default_newline
     # Render the pieces first: comments of arguments the rewrite drops
     # (`msg=None,  # why`) are only known afterwards, and must not be lost.
+    if canonical(method) == "fail" and plan.raise_error:
+        # unittest's fail() is `raise self.failureException(msg)`: the same
+        # exception, caught by the same `except AssertionError` (pytest.fail's is not)
+        comments = ops.outer_comments() + ops.unrendered_comments()
+        arg = ops.bare("msg") if plan.msg else ""
+        if not arg and not comments:
+            return "raise AssertionError"
+        return f"raise AssertionError({inside_parentheses(arg, comments, nl)})"
     if canonical(method) == "fail":
         arg = ops.bare("msg") if plan.msg else ""
         if plan.msg and not _is_str(ops.node("msg")):
@@ -303,7 +312,9 @@ def new_syntax_warning(module: cst.Module, expr: cst.Expr, method: str, plan: Pl
 
 def convert_unittest_assertion(module: cst.Module, expr: cst.Expr, method: str, plan: Plan) -> Fix:
     """The fix turning the statement `expr` into an assert (or pytest.fail)."""
-    target = "pytest.fail(...)" if canonical(method) == "fail" else "assert"
+    target = "assert"
+    if canonical(method) == "fail":
+        target = "raise AssertionError(...)" if plan.raise_error else "pytest.fail(...)"
     note = f" ({plan.note})" if plan.note else ""
     multiline = "\n" in module.code_for_node(expr) or "\r" in module.code_for_node(expr)
     return Fix(

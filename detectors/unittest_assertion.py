@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Sequence
 
 import libcst as cst
 
-from testmend.codemods.unittest_assertion import convert_unittest_assertion, new_syntax_warning, plan_assertion
+from testmend.codemods.unittest_assertion import Plan, convert_unittest_assertion, new_syntax_warning, plan_assertion
 from testmend.model import Safety, Severity
 from testmend.unittest_api import ALIASES, RAISES, SIGNATURES, WARNS, UnittestCallRule, canonical
 
@@ -164,7 +165,9 @@ class UnittestAssertion(UnittestCallRule):
     deprecated aliases (`assertEquals`, `failUnless`, `assertDictContainsSubset`,
     all removed in Python 3.12) and `self.fail(msg)`, in methods of classes that
     derive from unittest.TestCase, and rewrites each to a plain `assert`
-    (or `pytest.fail`). A call is only touched when the method certainly is
+    (`self.fail` to `pytest.fail`, or to `raise AssertionError(msg)` inside
+    `try`/`suppress` and in helper methods, where a test may catch the
+    AssertionError unittest raises). A call is only touched when the method certainly is
     TestCase's own for every class whose instance can be `self` (project base
     classes and mixins are followed across files, along the real MRO).
 
@@ -195,8 +198,7 @@ class UnittestAssertion(UnittestCallRule):
     types cannot be proven, since `==` drops unittest's type check. Left alone,
     with the reason: `assertCountEqual` on items that may be unhashable,
     `assertAlmostEqual` on operands with side effects, calls with `*args`,
-    calls used as expressions, `self.fail` inside `try` or `suppress` or in a
-    helper method (a test may expect its AssertionError), rewrites Python would
+    calls used as expressions, rewrites Python would
     warn about (`assertIs(x, 1)` as `x is 1`), rewrites needing `re`,
     `collections` or `pytest` where the file uses that name for something else,
     and calls in classes that override a method the assertion relies on (`fail`,
@@ -260,17 +262,12 @@ class UnittestAssertion(UnittestCallRule):
         if blocker is not None:
             self.report(call, f"self.{method}() left as is: {blocker}")
             return
-        if canonical(method) == "fail" and self._catching:
-            self.report(call, "self.fail() left as is: it runs where AssertionError is caught "
-                              "(except Exception/AssertionError, suppress, assertRaises), and "
-                              "pytest.fail() raises an exception those do not catch")
-            return
-        if canonical(method) == "fail" and not self._in_test_method():
-            self.report(call, "self.fail() left as is: it is in a helper, which a test may call inside "
-                              "assertRaises(AssertionError) or `except AssertionError`, and pytest.fail() "
-                              "raises an exception those do not catch")
-            return
         plan = plan_assertion(call, method, self.context.module)
+        if canonical(method) == "fail" and isinstance(plan, Plan) and (self._catching or not self._in_test_method()):
+            # Fix: where AssertionError is caught (except Exception/AssertionError,
+            # suppress, assertRaises), or in a helper a test may call there,
+            # pytest.fail() raises an exception those do not catch
+            plan = replace(plan, raise_error=True, imports=())
         if isinstance(plan, str):
             self.report(call, f"self.{method}() left as is: {plan}")
             return
@@ -288,7 +285,9 @@ class UnittestAssertion(UnittestCallRule):
                               f"({warning}), an error under -W error")
             return
         fix = convert_unittest_assertion(self.context.module, node, method, plan)
-        verb = "pytest.fail()" if canonical(method) == "fail" else "a plain assert"
+        verb = "a plain assert"
+        if canonical(method) == "fail":
+            verb = "raise AssertionError" if isinstance(plan, Plan) and plan.raise_error else "pytest.fail()"
         alias = f" (deprecated alias of {canonical(method)})" if method in ALIASES else ""
         self.report(call, f"self.{method}(){alias} can be {verb}", fix)
 
