@@ -3,12 +3,14 @@
 Builders used by the detector once it has proven a class family convertible:
 the class edit (bases, decorators, setUp/tearDown -> one autouse fixture with
 yield, setUpClass/tearDownClass -> pytest's setup_class/teardown_class),
-skip decorators -> marks, `self.subTest` -> the `subtests` fixture and
-`self.skipTest` -> `pytest.skip`.
+skip decorators -> marks, `self.subTest` -> the `subtests` fixture,
+`self.skipTest` -> `pytest.skip`, `self.addCleanup`/`enterContext`/`doCleanups`
+-> an ExitStack the fixture owns, `self.id()`/`_testMethodName` -> `request.node`,
+and `with self.assertLogs()` (root logger) -> `caplog`.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import libcst as cst
 import libcst.matchers as m
@@ -17,6 +19,11 @@ from testmend.unittest_api import Bound, bind
 from testmend.unittest_classes import SKIP_PARAMS
 
 FIXTURE_NAME = "setup_teardown"
+CLEANUPS = "cleanups"  # the instance attribute holding the ExitStack: self.cleanups
+# unittest's cleanup API -> the ExitStack method with the same signature and order
+CLEANUP_METHODS = {"addCleanup": "callback", "enterContext": "enter_context", "doCleanups": "close"}
+# the format of assertLogs' cm.output (unittest.case._AssertLogsContext.LOGGING_FORMAT)
+LOGGING_FORMAT = "%(levelname)s:%(name)s:%(message)s"
 _HOOK_NAMES = {"setUp", "tearDown", "setUpClass", "tearDownClass"}
 
 
@@ -43,9 +50,12 @@ def _yield_line() -> cst.SimpleStatementLine:
 
 
 def setup_fixture(setup: cst.FunctionDef | None, teardown: cst.FunctionDef | None,
-                  module: cst.Module) -> cst.FunctionDef:
+                  module: cst.Module, cleanups: bool = False, params: Sequence[str] = ()) -> cst.FunctionDef:
     """One autouse fixture: setUp's body, `yield`, tearDown's body. As in
-    unittest, the teardown part runs only when the setup part succeeded."""
+    unittest, the teardown part runs only when the setup part succeeded. With
+    `cleanups`, the three parts run inside `with contextlib.ExitStack() as
+    self.cleanups:`, so what they registered runs after tearDown, LIFO, even
+    when setUp or tearDown failed. `params` are fixtures the bodies request."""
     base = setup or teardown
     assert base is not None
     before = _body(setup, "setUp") if setup else []
@@ -69,13 +79,78 @@ def setup_fixture(setup: cst.FunctionDef | None, teardown: cst.FunctionDef | Non
                 footer = [line for line in teardown.leading_lines if line.comment is not None] + footer
     decorator = cst.Decorator(cst.parse_expression("pytest.fixture(autouse=True)"))
     assert isinstance(base.body, cst.IndentedBlock)
+    body: list[cst.BaseStatement] = [*before, yield_line, *after]
+    if cleanups:
+        body = [_exit_stack(base.params.params[0].name.value, body)]
+    for name in params:
+        base = add_parameter(base, name)
     return base.with_changes(
         name=cst.Name(FIXTURE_NAME),
         decorators=[decorator],
-        body=base.body.with_changes(body=[*before, yield_line, *after], footer=footer),
+        body=base.body.with_changes(body=body, footer=footer),
     )
 
 
+def _exit_stack(self_name: str, body: Sequence[cst.BaseStatement]) -> cst.With:
+    """`with contextlib.ExitStack() as <self>.cleanups:` around `body`."""
+    head = cst.ensure_type(cst.parse_statement(
+        f"with contextlib.ExitStack() as {self_name}.{CLEANUPS}:\n    pass\n"), cst.With)
+    return head.with_changes(body=cst.IndentedBlock(body=list(body)))
+
+
+def cleanup_fixture(self_name: str = "self") -> cst.FunctionDef:
+    """The autouse fixture of a class that registers cleanups but has neither
+    setUp nor tearDown: it only owns the ExitStack."""
+    func = cst.ensure_type(cst.parse_statement(
+        f"@pytest.fixture(autouse=True)\ndef {FIXTURE_NAME}({self_name}):\n"
+        f"    with contextlib.ExitStack() as {self_name}.{CLEANUPS}:\n        yield\n"), cst.FunctionDef)
+    return func
+
+
+def cleanup_call(call: cst.Call) -> cst.Call:
+    """self.addCleanup(f, *a, **k) -> self.cleanups.callback(f, *a, **k); enterContext(cm) ->
+    enter_context(cm); doCleanups() -> close() (same arguments, same receiver)."""
+    func = call.func
+    assert isinstance(func, cst.Attribute)
+    stack = cst.Attribute(func.value, cst.Name(CLEANUPS))
+    return call.with_changes(func=func.with_changes(value=stack, attr=cst.Name(CLEANUP_METHODS[func.attr.value])))
+
+
+def test_id(call: cst.Call) -> cst.BaseExpression:
+    """self.id() -> the same "module.Class.method" string, from the instance's class and request.node."""
+    func = call.func
+    assert isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+    me = func.value.value
+    return cst.parse_expression(
+        f'f"{{type({me}).__module__}}.{{type({me}).__qualname__}}.{{request.node.originalname}}"')
+
+
+def test_method_name(attr: cst.Attribute) -> cst.BaseExpression:
+    """self._testMethodName -> request.node.originalname (the method's name, without parameter ids)."""
+    return cst.parse_expression("request.node.originalname").with_changes(lpar=attr.lpar, rpar=attr.rpar)
+
+
+def assert_logs_with(with_node: cst.With, kind: str, level: str | None, names: dict[str, str]) -> cst.FlattenSentinel:
+    """`with self.assertLogs(level=L) as cm:` (root logger) -> caplog.clear(), `with
+    caplog.at_level(L):`, the check assertLogs/assertNoLogs makes on exit, and the
+    snapshots of cm.output/cm.records the rest of the test reads (`names`: attribute ->
+    new variable)."""
+    level_text = level or "logging.INFO"
+    lead = cst.parse_statement("caplog.clear()\n").with_changes(leading_lines=with_node.leading_lines)
+    item = with_node.items[0].with_changes(
+        item=cst.parse_expression(f"caplog.at_level({level_text})"), asname=None)
+    new_with = with_node.with_changes(items=[item], leading_lines=[])
+    if kind == "assertLogs":
+        check = "assert caplog.records, \"no logs triggered on the root logger\"\n"
+    else:
+        check = "assert not caplog.records, \"unexpected logs on the root logger\"\n"
+    after: list[cst.BaseStatement] = [cst.parse_statement(check)]
+    if "records" in names:
+        after.append(cst.parse_statement(f"{names['records']} = caplog.records[:]\n"))
+    if "output" in names:
+        after.append(cst.parse_statement(
+            f'{names["output"]} = [logging.Formatter("{LOGGING_FORMAT}").format(r) for r in caplog.records]\n'))
+    return cst.FlattenSentinel([lead, new_with, *after])
 def rename_class_hook(func: cst.FunctionDef, new: str, old: str, chain: bool = False) -> cst.FunctionDef:
     """setUpClass -> setup_class (pytest's xunit-style class setup, still a classmethod).
     A `super().setUpClass()` that reaches TestCase (a no-op) goes; one that reaches

@@ -70,7 +70,9 @@ class _Class:
     cleanups: list[cst.Call] = field(default_factory=list)  # self.addCleanup/enterContext/doCleanups
     unsafe_cleanups: set[str] = field(default_factory=set)  # enterContext/doCleanups used (see Fix safety)
     ids: list[cst.CSTNode] = field(default_factory=list)  # self.id() calls, self._testMethodName reads
-    logs: list[tuple[cst.With, str, str | None, str | None]] = field(default_factory=list)  # with, kind, level, as
+    # with self.assertLogs(): (with, kind, level code or None, `as` name or None, test method)
+    logs: list[tuple[cst.With, str, str | None, str | None, str]] = field(default_factory=list)
+    log_uses: dict[cst.Attribute, str] = field(default_factory=dict)  # cm.output/cm.records -> snapshot name
     needs: dict[str, set[str]] = field(default_factory=dict)  # method -> fixtures it must request
     escapes: list[str] = field(default_factory=list)  # callees that receive self
     self_calls: set[str] = field(default_factory=set)  # self.<name>() called in the class
@@ -91,6 +93,27 @@ class UnittestTestCase(UnittestCallRule):
     `pytest.skip`, `self.subTest` becomes pytest's `subtests` fixture, and
     `maxDiff`/`longMessage` (message tuning only) are dropped. Otherwise the
     class stays a TestCase and the finding says what blocks it.
+
+    Cleanups: the autouse fixture (one with only `yield` when the class has
+    neither setUp nor tearDown) runs setUp's body, `yield` and tearDown's body
+    inside `with contextlib.ExitStack() as self.cleanups:`, and
+    `self.addCleanup(f, *args, **kwargs)` becomes
+    `self.cleanups.callback(f, *args, **kwargs)` (the same signature), so, as in
+    unittest, cleanups run last registered first, after tearDown, even when the
+    test, setUp (after registering them) or tearDown failed, and one that raises
+    fails the test. `self.enterContext(cm)` becomes
+    `self.cleanups.enter_context(cm)` and `self.doCleanups()` (as a statement)
+    `self.cleanups.close()`. `self._testMethodName` becomes
+    `request.node.originalname` (the method's name, parameter ids excluded) and
+    `self.id()` the same "module.Class.method" string,
+    `f"{type(self).__module__}.{type(self).__qualname__}.{request.node.originalname}"`;
+    the test method or the setUp fixture requests `request`.
+    `with self.assertLogs(level=L) as cm:` on the root logger becomes
+    `caplog.clear()`, `with caplog.at_level(L):` (INFO when L is omitted, as in
+    unittest), then the check assertLogs makes on exit (`assert caplog.records`;
+    `assert not caplog.records` for assertNoLogs), and `cm.records`/`cm.output`
+    read after the block become snapshots taken there (`cm_records`,
+    `cm_output`, formatted with assertLogs' own "%(levelname)s:%(name)s:%(message)s").
 
     ## Why is this bad?
     TestCase classes cannot use fixtures or parametrize, mix two styles in one
@@ -123,11 +146,30 @@ class UnittestTestCase(UnittestCallRule):
     ## Fix safety
     Safe: tests keep their node ids and their outcomes (tearDown still runs only
     after a successful setUp; expectedFailure's unexpected success still fails).
-    The class is converted whole or not at all. Left alone, with the reason:
-    classes whose name pytest would not collect once they are no longer TestCases
-    (see `python_classes`; `python_functions` must match exactly the test*
-    methods), `__init__`/`run` overrides, `failureException`, `addCleanup`,
-    `assertLogs`, `self.id()`, async tests and IsolatedAsyncioTestCase, hooks
+    The class is converted whole or not at all. Unsafe when the class uses
+    `enterContext` (ExitStack passes an exception raised by setUp, tearDown or a
+    later cleanup to the manager's `__exit__`, which unittest calls with None, so
+    a manager that suppresses or reacts to exceptions differs on those failing
+    paths), `doCleanups` (a cleanup that raises stops the caller there; unittest
+    records the error and goes on; the test fails either way) or `assertLogs`
+    (`caplog.at_level` lifts a `logging.disable()` for the block, and the root
+    logger's other handlers still see the records, which assertLogs detaches).
+    Left alone, with the reason: classes whose name pytest would not collect once
+    they are no longer TestCases (see `python_classes`; `python_functions` must
+    match exactly the test* methods), `__init__`/`run` overrides,
+    `failureException`, `addClassCleanup`/`enterClassContext` (class cleanups also
+    run when setUpClass fails, which setup_class cannot express), a class that
+    already uses `self.cleanups`, `self` passed to a function in a module that
+    calls addCleanup or assertLogs on something other than `self` (a helper that
+    would lose them), the result of `doCleanups()` used, `self.id()`/
+    `_testMethodName` outside a test, setUp or tearDown (no `request` reaches it)
+    or where the method already uses the name `request`, `assertLogs` on a named
+    logger (caplog captures at the root, so it sees the logger's records only if
+    it and its ancestors propagate, which cannot be proven statically; assertLogs
+    attaches to the logger itself), outside a test, sharing its `with`, nested in
+    another, ended by return/break/continue, with a non-literal level, or whose
+    `cm` is read inside the block or other than as `cm.output`/`cm.records`,
+    async tests and IsolatedAsyncioTestCase, hooks
     defined in several classes or chained to a project base, a setUp local that
     tearDown reads as a global (they become one function), bases or subclasses
     in other files, mixins in other files that use TestCase methods (a mixin in
@@ -156,6 +198,7 @@ class UnittestTestCase(UnittestCallRule):
         self._log_calls: set[cst.Call] = set()  # self.assertLogs calls seen as a with item
         self._log_depth = 0  # nesting of `with self.assertLogs()` blocks
         self._foreign: set[str] = set()  # _ESCAPING_API names called on something other than self
+        self._log_withs: set[cst.With] = set()
 
     # ------------------------------------------------------------ collection
     def visit_Module(self, node: cst.Module) -> None:
@@ -254,11 +297,52 @@ class UnittestTestCase(UnittestCallRule):
                 if len(found[0].body.body) == 1:
                     info.keep_pass.add(node)
 
+    def visit_Expr(self, node: cst.Expr) -> None:
+        if isinstance(node.value, cst.Call):
+            self._statements.add(node.value)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._stores.add(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._stores.add(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._stores.add(node.target)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._stores.add(node.target)
+
+    def _cls_name(self) -> str | None:
+        """The first parameter of the classmethod (of a top-level class) the visitor is directly in."""
+        if len(self._frames) != 2 or self._frames[0][0] != "class" or not isinstance(self._frames[1][1], cst.FunctionDef):
+            return None
+        func = self._frames[1][1]
+        if not any(cstm.matches(d.decorator, cstm.Name("classmethod")) for d in func.decorators):
+            return None
+        return func.params.params[0].name.value if func.params.params else None
+
     def visit_Call(self, node: cst.Call) -> None:
+        found = self.self_method(node)
+        func = node.func
         info = self._current
+        if found is None and isinstance(func, cst.Attribute) and func.attr.value in _ESCAPING_API:
+            receiver = func.value.value if isinstance(func.value, cst.Name) else None
+            if info is not None and receiver is not None and receiver == self._cls_name():
+                if func.attr.value in _CLASS_CLEANUPS:
+                    info.blockers.append(f"{receiver}.{func.attr.value}(): class cleanups also run when setUpClass "
+                                         "fails, which pytest's setup_class/teardown_class cannot express")
+            else:
+                self._foreign.add(func.attr.value)
         if info is None:
             return
-        found = self.self_method(node)
+        here = self.current_method()
+        if here is not None and here[2] == info.qual:
+            for arg in node.args:
+                if cstm.matches(arg.value, cstm.Name(here[1])):
+                    callee = cst.helpers.get_full_name_for_node(func) or "a call"
+                    if callee not in _HARMLESS_SELF_USES:
+                        info.escapes.append(callee)
         if found is None:
             return
         name, cls, method = found
@@ -266,6 +350,7 @@ class UnittestTestCase(UnittestCallRule):
             return
         assert isinstance(node.func, cst.Attribute)
         self._funcs.add(node.func)
+        info.self_calls.add(name)
         if name in ASSERTIONS:
             info.asserts.append(node)
         elif name == "subTest":
@@ -278,6 +363,28 @@ class UnittestTestCase(UnittestCallRule):
                 info.blockers.append("self.skipTest() inside try/except Exception (pytest.skip is not caught there)")
             else:
                 info.skips.append(node)
+        elif name in CLEANUP_METHODS and name not in info.methods:
+            problem = self.blocker(info.qual, name)
+            if problem is None and name == "doCleanups" and node not in self._statements:
+                problem = "the result of self.doCleanups() is used (ExitStack.close() returns None)"
+            if problem is None and any(a.keyword is not None and a.keyword.value == "function" for a in node.args):
+                problem = "self.addCleanup(function=...) (ExitStack.callback takes it positionally)"
+            if problem:
+                info.blockers.append(problem)
+            else:
+                info.cleanups.append(node)
+                if name != "addCleanup":
+                    info.unsafe_cleanups.add(name)
+        elif name == "id" and name not in info.methods and not node.args:
+            problem = self.blocker(info.qual, name) or self._request(info, method, "request", "self.id()")
+            if problem:
+                info.blockers.append(problem)
+            else:
+                info.ids.append(node)
+        elif name in _LOGS and node in self._log_calls:
+            pass  # decided in visit_With
+        elif name in _LOGS:
+            info.blockers.append(f"self.{name}() is used other than as the only item of a with statement")
         elif name in HOOKS or name in TESTCASE_API:
             info.blockers.append(f"self.{name}() has no pytest rewrite here")
 
@@ -289,15 +396,94 @@ class UnittestTestCase(UnittestCallRule):
         if found is None or found[2] != info.qual or node.value.value != found[1]:
             return
         attr = node.attr.value
-        if attr in HOOKS or (attr in TESTCASE_API and attr not in info.methods):
+        if attr == "_testMethodName" and attr not in info.methods:
+            problem = self.blocker(info.qual, attr)
+            if problem is None and node in self._stores:
+                problem = "self._testMethodName is assigned"
+            problem = problem or self._request(info, found[0], "request", "self._testMethodName")
+            if problem:
+                info.blockers.append(problem)
+            else:
+                info.ids.append(node)
+        elif attr in HOOKS or (attr in TESTCASE_API and attr not in info.methods):
             info.blockers.append(f"self.{attr} is used")
 
+    def _request(self, info: _Class, method: cst.FunctionDef, fixture: str, what: str) -> str | None:
+        """Note that `method` must request `fixture` (a test, or the setUp/tearDown fixture), or say why it cannot."""
+        name = method.name.value
+        if name in ("setUp", "tearDown"):
+            key = FIXTURE_NAME
+        elif name.startswith("test"):
+            key = name
+        else:
+            return f"{what} in {name}, which is not a test, setUp or tearDown (no {fixture} fixture reaches it)"
+        info.needs.setdefault(key, set()).add(fixture)
+        return None
+
     def visit_With(self, node: cst.With) -> None:
+        logs = False
         for item in node.items:
-            if item.asname is not None and isinstance(item.item, cst.Call):
-                found = self.self_method(item.item)
-                if found and found[0] == "subTest" and self._current:
-                    self._current.blockers.append("`with self.subTest(...) as name`")
+            found = self.self_method(item.item) if isinstance(item.item, cst.Call) else None
+            if item.asname is not None and found and found[0] == "subTest" and self._current:
+                self._current.blockers.append("`with self.subTest(...) as name`")
+            if found and found[0] in _LOGS and self._current and found[1] == self._current.qual \
+                    and found[0] not in self._current.methods:
+                assert isinstance(item.item, cst.Call)
+                self._log_calls.add(item.item)
+                logs = True
+                problem = self._logs_problem(node, item, found[0], found[2])
+                if problem:
+                    self._current.blockers.append(problem)
+        self._log_depth += logs
+        if logs:
+            self._log_withs.add(node)
+
+    def leave_With(self, original_node: cst.With) -> None:
+        self._log_depth -= original_node in self._log_withs
+
+    def _logs_problem(self, node: cst.With, item: cst.WithItem, kind: str, method: cst.FunctionDef) -> str | None:
+        """Why `with self.assertLogs(...)` cannot become caplog exactly, or None (and it is recorded)."""
+        info = self._current
+        assert info is not None and isinstance(item.item, cst.Call)
+        problem = self.blocker(info.qual, kind)
+        if problem:
+            return problem
+        if len(node.items) != 1 or node.asynchronous is not None:
+            return f"self.{kind}() shares its with statement with other context managers"
+        if self._log_depth:
+            return f"self.{kind}() nested in another assertLogs block"
+        bound = bind(item.item, ("logger", "level"))
+        if not isinstance(bound, Bound):
+            return f"self.{kind}(): {bound}"
+        logger = bound.args.get("logger")
+        if logger is not None and not cstm.matches(logger.value, cstm.Name("None")):
+            return (f"self.{kind}() on a named logger: caplog captures at the root logger, so it sees that "
+                    "logger's records only if it and its ancestors propagate, and assertLogs attaches to the "
+                    "logger itself (testmend cannot prove propagation statically)")
+        level_arg = bound.args.get("level")
+        level = None
+        if level_arg is not None and not cstm.matches(level_arg.value, cstm.Name("None")):
+            value = level_arg.value
+            literal = (isinstance(value, cst.SimpleString) and len(value.evaluated_value or "") > 0) or (
+                isinstance(value, cst.Integer) and value.evaluated_value != 0)
+            if not literal and not self._qualified(value).startswith("logging."):
+                return f"self.{kind}(level=...) is not a literal level (a false one means INFO to unittest)"
+            level = cst.Module([]).code_for_node(value)
+        escape = _Escapes()
+        node.body.visit(escape)
+        if escape.found:
+            return f"the self.{kind}() block ends with {escape.found}, which skips the check caplog needs after it"
+        name = method.name.value
+        if not name.startswith("test"):
+            return f"self.{kind}() in {name}, which is not a test (the caplog fixture cannot reach it)"
+        asname = None
+        if item.asname is not None:
+            if not isinstance(item.asname.name, cst.Name):
+                return f"`with self.{kind}() as` a target other than a plain name"
+            asname = item.asname.name.value
+        info.needs.setdefault(name, set()).add("caplog")
+        info.logs.append((node, kind, level, asname, name))
+        return None
 
     # ------------------------------------------------------------ decision
     def leave_Module(self, original_node: cst.Module) -> None:
@@ -401,6 +587,7 @@ class UnittestTestCase(UnittestCallRule):
         if any(c.subtests for c in family) and not has_subtests_fixture():
             blockers.append("self.subTest needs pytest >= 9 (or pytest-subtests) for the subtests fixture")
         blockers += self._hook_blockers(family, mro_classes)
+        blockers += self._fixture_api_blockers(family, mixins, mro_classes)
         edits: dict[cst.CSTNode, object] = {}
         safety = Safety.SAFE
         imports: set[str] = set()
@@ -423,18 +610,42 @@ class UnittestTestCase(UnittestCallRule):
             return
         for mixin in mixins:
             edits.update(self._shared_edits(mixin))
+        stack = any(c.cleanups for c in family)
+        if any(c.unsafe_cleanups or c.logs for c in family):
+            safety = Safety.UNSAFE  # see Fix safety in the docstring
         for c in family:
             edits.update(self._shared_edits(c))
             needs_subtests = {id(m) for _, m in c.subtests}
             for call, method in c.subtests:
                 edits[call] = subtests_call
             for method in c.methods.values():
-                if id(method) in needs_subtests and "subtests" not in {p.name.value for p in method.params.params}:
-                    edits[method] = lambda f: add_parameter(f, "subtests")
+                wanted = [] if "subtests" in {p.name.value for p in method.params.params} \
+                    or id(method) not in needs_subtests else ["subtests"]
+                wanted += sorted(c.needs.get(method.name.value, ()))
+                if wanted and method.name.value not in ("setUp", "tearDown"):
+                    edits[method] = lambda f, wanted=wanted: _add_parameters(f, wanted)
             for call in c.skips:
                 edits[call] = skip_call
-            edits[c.node] = self._class_edit(c)
-        if any(c.skips or c.marks or "setUp" in c.methods or "tearDown" in c.methods for c in family + mixins):
+            for call in c.cleanups:
+                edits[call] = cleanup_call
+            for node in c.ids:
+                edits[node] = test_id if isinstance(node, cst.Call) else test_method_name
+            for with_node, kind, level, asname, _ in c.logs:
+                names = {attr: new for use, new in c.log_uses.items() if asname and use.value.value == asname
+                         for attr in [use.attr.value]}  # type: ignore[attr-defined]
+                edits[with_node] = lambda w, kind=kind, level=level, names=names: assert_logs_with(w, kind, level,
+                                                                                                  names)
+                if level is None or "output" in names:
+                    imports.add("logging")
+            for use, new in c.log_uses.items():
+                edits[use] = lambda a, new=new: cst.Name(new, lpar=a.lpar, rpar=a.rpar)
+            root = not any(other in {f"{self._module_name}.{x.qual}" for x in family}
+                           for other in (graph.mro(f"{self._module_name}.{c.qual}") or ())[1:])
+            edits[c.node] = self._class_edit(c, stack, add_fixture=stack and root)
+        if stack:
+            imports.add("contextlib")
+        if stack or any(c.skips or c.marks or "setUp" in c.methods or "tearDown" in c.methods
+                        for c in family + mixins):
             imports.add("pytest")
         names = ", ".join(c.qual for c in family)
         fix = Fix(description=f"convert {names} to plain pytest class{'es' if len(family) > 1 else ''}",
@@ -517,8 +728,93 @@ class UnittestTestCase(UnittestCallRule):
                            f"from {providers['tearDown'].rsplit('.', 1)[-1]}")
         return out
 
-    def _class_edit(self, c: _Class):  # type: ignore[no-untyped-def]
+    def _fixture_api_blockers(self, family: list[_Class], mixins: list[_Class], mro_classes: set[str]) -> list[str]:
+        """What keeps addCleanup/enterContext/doCleanups (an ExitStack the setUp fixture owns),
+        self.id()/_testMethodName (`request`) and assertLogs (`caplog`) from being rewritten."""
+        graph = self.graph
+        assert graph is not None
+        module = self._module_name
+        out: list[str] = []
+        for mixin in mixins:
+            used = [what for what, nodes in (("addCleanup", mixin.cleanups), ("self.id()", mixin.ids),
+                                              ("assertLogs", mixin.logs)) if nodes]
+            if used:
+                out.append(f"mixin {mixin.qual} uses {used[0]}, which needs the fixtures of each class it is mixed into")
+        for c in family:
+            if c.escapes and self._foreign:
+                out.append(f"self is passed to {c.escapes[0]}, and this module calls "
+                           f".{min(self._foreign)}() on something other than self (a helper could be "
+                           "calling TestCase methods on the test)")
+        if any(c.cleanups for c in family):
+            for cls in sorted({f"{module}.{c.qual}" for c in family} | mro_classes):
+                facts = graph.classes.get(cls)
+                if facts is not None and CLEANUPS in facts.members | facts.self_attrs:
+                    out.append(f"{cls.rsplit('.', 1)[-1]} already uses self.{CLEANUPS}, the name the ExitStack "
+                               "of addCleanup would take")
+                    break
+        for c in family:
+            for key, fixtures in sorted(c.needs.items()):
+                if key == FIXTURE_NAME:
+                    methods = [c.methods[h] for h in ("setUp", "tearDown") if h in c.methods]
+                else:
+                    methods = [c.methods[key]]
+                    called = [x.qual for x in family if key in x.self_calls]
+                    if called:
+                        out.append(f"{key} is called as self.{key}() in {called[0]}, and it would need the "
+                                   f"{min(fixtures)} fixture")
+                for fixture in sorted(fixtures):
+                    for method in methods:
+                        if cstm.findall(method, cstm.Name(fixture)):
+                            out.append(f"{method.name.value} already uses the name {fixture}, the fixture it "
+                                       "would request")
+            out += self._log_use_blockers(c)
+        return out
+
+    def _log_use_blockers(self, c: _Class) -> list[str]:
+        """`cm` of `with self.assertLogs() as cm` may be read only as cm.output/cm.records,
+        after its block: those reads become snapshots taken when the block ends."""
+        out: list[str] = []
+        by_name: dict[tuple[str, str], list[tuple[cst.With, str]]] = {}
+        for with_node, kind, _, asname, method in c.logs:
+            if asname is not None:
+                by_name.setdefault((method, asname), []).append((with_node, kind))
+        for (method_name, cm), withs in sorted(by_name.items(), key=lambda x: x[0]):
+            method = c.methods[method_name]
+            targets = {w.items[0].asname.name for w, _ in withs}  # type: ignore[union-attr]
+            inside = _NameUses(cm)
+            for w, _ in withs:
+                w.body.visit(inside)
+            uses = _NameUses(cm)
+            method.visit(uses)
+            found: dict[cst.Attribute, str] = {}
+            for name_node, attr in uses.uses:
+                if name_node in targets:
+                    continue
+                if attr is None or attr.attr.value not in ("output", "records") or attr in self._stores:
+                    found.clear()
+                    out.append(f"{cm} of `with self.assertLogs() as {cm}` is used other than as {cm}.output or "
+                               f"{cm}.records")
+                    break
+                if attr in {a for _, a in inside.uses}:
+                    found.clear()
+                    out.append(f"{cm}.{attr.attr.value} is read inside its assertLogs block (caplog's records "
+                               "are snapshotted when the block ends)")
+                    break
+                found[attr] = f"{cm}_{attr.attr.value}"
+            if found and any(kind == "assertNoLogs" for _, kind in withs):
+                out.append(f"{cm} of assertNoLogs is None, and it is read")
+                continue
+            clash = sorted(n for n in set(found.values()) if cstm.findall(method, cstm.Name(n)))
+            if clash:
+                out.append(f"{method_name} already uses the name {clash[0]}, which the {cm}.output/records "
+                           "snapshot would take")
+                continue
+            c.log_uses.update(found)
+        return out
+
+    def _class_edit(self, c: _Class, stack: bool = False, add_fixture: bool = False):  # type: ignore[no-untyped-def]
         module = self.context.module
+        fixture_params = sorted(c.needs.get(FIXTURE_NAME, ()))
         drop = [b for b in c.node.bases if self._qualified(b.value) in ("unittest.TestCase", "unittest.case.TestCase")]
 
         def edit(updated: cst.ClassDef) -> cst.ClassDef:
@@ -531,12 +827,22 @@ class UnittestTestCase(UnittestCallRule):
                 if isinstance(stmt, cst.FunctionDef):
                     name = stmt.name.value
                     if name == "setUp" or (name == "tearDown" and setup is None):
-                        stmt = setup_fixture(setup, teardown, module)
+                        stmt = setup_fixture(setup, teardown, module, cleanups=stack, params=fixture_params)
                     elif name == "tearDown":
                         continue
                     elif name in ("setUpClass", "tearDownClass"):
                         stmt = rename_class_hook(stmt, HOOKS[name], name, chain=name in c.chained)
                 body.append(stmt)
+            if add_fixture and setup is None and teardown is None:
+                # the ExitStack's owner goes before the first method
+                at = next((i for i, s in enumerate(body) if isinstance(s, cst.FunctionDef)), len(body))
+                self_name = next((s.params.params[0].name.value for s in body if isinstance(s, cst.FunctionDef)
+                                  and s.params.params and not s.decorators), "self")
+                fixture = cleanup_fixture(self_name)
+                if at < len(body):
+                    fixture = fixture.with_changes(leading_lines=body[at].leading_lines)
+                    body[at] = body[at].with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+                body.insert(at, fixture)
             if not body:
                 body = [cst.SimpleStatementLine([cst.Pass()])]
             elif body[0] is not node.body.body[0]:
@@ -608,6 +914,70 @@ def _scope_names(func: cst.FunctionDef) -> tuple[set[str], set[str]]:
     free = {a.node.value for scope in scopes for a in scope.accesses
             if isinstance(a.node, cst.Name) and not a.referents}
     return local, free
+
+
+def _add_parameters(func: cst.FunctionDef, names: list[str]) -> cst.FunctionDef:
+    for name in names:
+        func = add_parameter(func, name)
+    return func
+
+
+class _NameUses(cst.CSTVisitor):
+    """Every Name `name` in a subtree, with the Attribute it is the object of (or None)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.uses: list[tuple[cst.Name, cst.Attribute | None]] = []
+        self._owned: set[cst.Name] = set()
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if isinstance(node.value, cst.Name) and node.value.value == self.name:
+            self.uses.append((node.value, node))
+            self._owned.add(node.value)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name and node not in self._owned:
+            self.uses.append((node, None))
+
+
+class _Escapes(cst.CSTVisitor):
+    """Finds `return`, and `break`/`continue` that leave the block (not inside a loop of its own)."""
+
+    def __init__(self) -> None:
+        self.found = ""
+        self._loops = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_For(self, node: cst.For) -> None:
+        self._loops += 1
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self._loops -= 1
+
+    def visit_While(self, node: cst.While) -> None:
+        self._loops += 1
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self._loops -= 1
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.found = self.found or "return"
+
+    def visit_Break(self, node: cst.Break) -> None:
+        if not self._loops:
+            self.found = self.found or "break"
+
+    def visit_Continue(self, node: cst.Continue) -> None:
+        if not self._loops:
+            self.found = self.found or "continue"
 
 
 class _FlowCheck(cst.CSTVisitor):
