@@ -309,36 +309,91 @@ def fix_interactively(paths: Sequence[Path], ask: Callable[[Proposal], Answer],
     quitting keeps what was approved. Runs in one process: a person is the
     bottleneck here, not the parse. `on_file_done` is called after each file
     is written, before the next file's fixes are offered (`fix --verify`).
+
+    After the per-file fixes come the suite-wide ones (a fixture stub in a
+    conftest.py, a pytest configuration line), each offered with the diff of
+    every file it changes and written all or nothing. As with `fix --write`,
+    approving one can make others possible (a `python_classes` pattern lets a
+    class be converted): the rounds repeat, at most MAX_PASSES times, never
+    asking again about a fix that was declined.
     """
     settings = settings or load_settings(list(paths))
-    files, errors, job, rules = _prepare(paths, settings)
-    run = RunResult(files=list(errors), files_seen=len(files))
-    accept_rules: set[str] = set()
-    quitting = False
-    proposals = list(_all_proposals(files, job, run))
-    total = sum(len(fixes) for _, fixes in proposals)
-    index = 0
+    asking = _Asking(ask)
+    run = RunResult(files=[], files_seen=0)
+    by_path: dict[Path, int] = {}  # file -> its entry in run.files
+    for round_no in range(MAX_PASSES):
+        files, errors, job, rules = _prepare(paths, settings)
+        if round_no == 0:
+            run.files.extend(errors)
+            run.files_seen = len(files)
+        changed = _file_round(files, job, settings, asking, run, by_path, on_file_done, first=round_no == 0)
+        if asking.quitting:
+            break
+        if changed:
+            # the per-file round changed files: the suite index must see them
+            files, errors, job, rules = _prepare(paths, settings)
+        # another round only when a suite-wide fix was written: that is what
+        # makes new per-file fixes possible (a python_classes pattern)
+        if not _suite_round(rules, job, settings, asking, run, on_file_done) or asking.quitting:
+            break
+    run.written = list(dict.fromkeys(run.written))  # a file written in two rounds counts once
+    return run
+
+
+class _Asking:
+    """The questions of one interactive session: counts, `a` and `q` answers, and declined fixes."""
+
+    def __init__(self, ask: Callable[[Proposal], Answer]) -> None:
+        self.ask = ask
+        self.index = 0
+        self.accept_rules: set[str] = set()
+        self.declined: set[tuple[Path, str, str, int, int]] = set()
+        self.quitting = False
+
+    def approve(self, finding: Finding, diff: str, total: int) -> bool:
+        """Whether `finding`'s fix is approved; asks unless an earlier answer decides."""
+        # a later round sees the fixes of earlier ones: a declined fix whose
+        # place moved may be asked about again, never one that did not move
+        key = (Path(finding.path).resolve(), finding.code, finding.message, finding.span.line, finding.span.column)
+        self.index += 1
+        if self.quitting or key in self.declined:
+            return False
+        if finding.code in self.accept_rules:
+            return True
+        answer = self.ask(Proposal(finding, diff, self.index, total))
+        if answer is Answer.QUIT:
+            self.quitting = True
+            return False
+        if answer is Answer.ALL:
+            self.accept_rules.add(finding.code)
+            return True
+        if answer is Answer.YES:
+            return True
+        self.declined.add(key)
+        return False
+
+
+def _file_round(files: list[Path], job, settings: Settings, asking: _Asking, run: RunResult,  # type: ignore[no-untyped-def]
+                by_path: dict[Path, int], on_file_done, first: bool) -> int:
+    """Offer every per-file fix; returns how many files were written."""
+    found = RunResult(files=[])
+    proposals = list(_all_proposals(files, job, found))
+    if first:
+        run.files.extend(found.files)  # files without fixes, and files that could not be read
+    total = asking.index + sum(len(fixes) for _, fixes in proposals)
+    written = 0
     for parsed, fixes in proposals:
         approved: list[tuple[Finding, Fix]] = []
         for finding, fx in fixes:
-            index += 1
-            if quitting:
-                continue
-            if finding.code in accept_rules:
-                approved.append((finding, fx))
+            if asking.quitting:
+                asking.index += 1
                 continue
             before = render(parsed.module, [f for _, f in approved], parsed.positions)  # type: ignore[arg-type]
             after = render(parsed.module, [f for _, f in approved] + [fx], parsed.positions)  # type: ignore[arg-type]
             diff = "".join(difflib.unified_diff(lines_of(before), lines_of(after),
                                                 f"a/{parsed.source.path.as_posix()}",
                                                 f"b/{parsed.source.path.as_posix()}"))
-            answer = ask(Proposal(finding, diff, index, total))
-            if answer is Answer.QUIT:
-                quitting = True
-            elif answer is Answer.ALL:
-                accept_rules.add(finding.code)
-                approved.append((finding, fx))
-            elif answer is Answer.YES:
+            if asking.approve(finding, diff, total):
                 approved.append((finding, fx))
         change = None
         if approved:
@@ -347,15 +402,61 @@ def fix_interactively(paths: Sequence[Path], ask: Callable[[Proposal], Answer],
             result = apply(parsed.module, approved, settings, str(parsed.source.path), parsed.positions)  # type: ignore[arg-type]
             change = FileChange(parsed.source.path, parsed.source.raw, parsed.source.encode(result.text),
                                 applied=tuple(f for f, _ in result.applied), dropped=tuple(result.dropped))
-        run.files.append(FileResult(parsed.source.path, findings=tuple(f for f, _ in parsed.reports), change=change))
+        entry = FileResult(parsed.source.path, findings=tuple(f for f, _ in parsed.reports), change=change)
+        key = parsed.source.path.resolve()
+        if key in by_path:  # a later round: what the earlier one wrote becomes an earlier change
+            old = run.files[by_path[key]]
+            if old.change is not None and old.change.new != old.change.old:
+                run.earlier.append(old.change)
+            if change is None:
+                entry = FileResult(old.path, findings=old.findings, change=None)
+            run.files[by_path[key]] = entry
+        else:
+            by_path[key] = len(run.files)
+            run.files.append(entry)
         # Fix: write each file as soon as it is done, as the docstring promises
         # (it used to write everything at the end, so an interrupt lost every
         # approved fix).
         if change is not None and change.new != change.old:
             _write_one(run, change)
-            if on_file_done is not None and change.path in run.written:
-                on_file_done(run, change)
-    return run
+            if change.path in run.written:
+                written += 1
+                if on_file_done is not None:
+                    on_file_done(run, change)
+    return written
+
+
+def _suite_round(rules: Sequence, job, settings: Settings, asking: _Asking, run: RunResult,  # type: ignore[no-untyped-def]
+                 on_file_done) -> int:
+    """Offer every suite-wide fix, each with all the files it changes; returns how many files were written."""
+    results = suite_results(rules, job.suite, settings, fix=True)
+    units = _linked([r.change for r in results if r.change is not None and r.change.new != r.change.old])
+    total = asking.index + len(units)
+    written = 0
+    approved_ids: set[int] = set()
+    for unit in units:
+        findings = [f for c in unit for f in c.applied]
+        if asking.quitting:
+            asking.index += 1
+            continue
+        diff = "".join(unified_diff(c) for c in unit)
+        if not asking.approve(findings[0], diff, total):
+            continue
+        batch = RunResult(files=[FileResult(c.path, change=c) for c in unit])
+        write_changes(batch)
+        run.written.extend(batch.written)
+        run.write_errors.extend(batch.write_errors)
+        if not batch.write_errors:
+            approved_ids.update(id(f) for f in findings)
+            written += len(batch.written)
+            for c in unit:
+                if on_file_done is not None:
+                    on_file_done(run, c)
+    for r in results:
+        keep = r.change if r.change is not None and any(id(f) in approved_ids for f in r.change.applied) else None
+        if r.findings or keep is not None:
+            run.files.append(FileResult(r.path, findings=r.findings, change=keep))
+    return written
 
 
 def _all_proposals(files: list[Path], job, run: RunResult) -> Iterator[tuple[Parsed, list[tuple[Finding, Fix]]]]:

@@ -406,3 +406,40 @@ class TestSmall(unittest.TestCase, SizeMixin):
     assert "assert len([0] * self.size) == self.size" in (root / "tests/__init__.py").read_text()
     assert (root / "tests/test_size.py").read_text() == "from tests import SizeMixin\n\n\nclass TestSmall(SizeMixin):\n    size = 1\n"
     assert pytest_outcomes(root) == before
+
+
+def test_interactive_offers_the_suite_fix_then_what_it_enables(tmp_path: Path) -> None:
+    """`fix --interactive`: TM202's configuration line is offered (with its diff)
+    after the per-file fixes, and once approved, TM201's conversion of the class
+    it lets pytest collect is offered in the next round."""
+    root = project(tmp_path, {"pyproject.toml": PYPROJECT, "tests/test_x.py": CACHE_TEST})
+    asked: list[str] = []
+
+    def ask(p: api.Proposal) -> api.Answer:
+        asked.append(p.finding.code)
+        if p.finding.code == "TM202":
+            assert "+python_classes = [\"Test\", \"*Test\"]" in p.diff
+        return api.Answer.YES
+
+    settings = load_settings([root], jobs=1, select=["TM201", "TM202"])
+    run = api.fix_interactively([root], ask, settings)
+
+    assert asked == ["TM202", "TM201"]
+    assert not run.write_errors
+    assert "class CacheTest:\n" in (root / "tests/test_x.py").read_text()
+    assert 'python_classes = ["Test", "*Test"]' in (root / "pyproject.toml").read_text()
+
+
+def test_interactive_declined_suite_fix_writes_nothing(tmp_path: Path) -> None:
+    root = project(tmp_path, {"pyproject.toml": PYPROJECT, "tests/test_x.py": CACHE_TEST})
+    asked: list[str] = []
+
+    def ask(p: api.Proposal) -> api.Answer:
+        asked.append(p.finding.code)
+        return api.Answer.NO
+
+    api.fix_interactively([root], ask, load_settings([root], jobs=1, select=["TM201", "TM202"]))
+
+    assert asked == ["TM202"]
+    assert (root / "pyproject.toml").read_text() == PYPROJECT
+    assert (root / "tests/test_x.py").read_text() == CACHE_TEST
