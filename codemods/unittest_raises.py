@@ -28,6 +28,10 @@ class Expectation:
     helper: str  # "raises" | "warns"
     expected: cst.Arg
     regex: cst.Arg | None
+    # the pattern goes to `check=lambda e: re.search(P, str(e))` instead of
+    # `match=P`: unittest searches str(exception) alone, pytest's match also
+    # the exception's notes, where an end anchor stops matching
+    check: bool = False
 
 
 def _call_text(module: cst.Module, call: cst.Call, exp: Expectation, more_comments: Sequence[str] = ()) -> str:
@@ -37,12 +41,16 @@ def _call_text(module: cst.Module, call: cst.Call, exp: Expectation, more_commen
     args = {"expected": exp.expected} | ({"regex": exp.regex} if exp.regex else {})
     ops = Operands(module, call, args)
     nl = module.default_newline
-    parts = [("", "expected")] + ([("match=", "regex")] if exp.regex else [])
+    parts = [("", "expected")] + ([("check=" if exp.check else "match=", "regex")] if exp.regex else [])
+
+    def value_of(name: str, value: str) -> str:
+        return f"lambda e: re.search({value}, str(e))" if name == "regex" and exp.check else value
+
     comments = [*ops.outer_comments(), *more_comments]
     trailing = {name: [c.value for part in (arg.whitespace_after_arg, arg.comma) for c in _comment_nodes(part)]
                 for name, arg in args.items()}
     if not comments and not any(trailing.values()):
-        inner = ", ".join(prefix + ops.bare(name) for prefix, name in parts)
+        inner = ", ".join(prefix + value_of(name, ops.bare(name)) for prefix, name in parts)
         if "\n" in inner or "\r" in inner:
             inner = nl + inner + nl
         return f"pytest.{exp.helper}({inner})"
@@ -52,7 +60,7 @@ def _call_text(module: cst.Module, call: cst.Call, exp: Expectation, more_commen
         if isinstance(ops.node(name), (cst.NamedExpr, cst.Yield, cst.GeneratorExp)) and not ops.node(name).lpar:
             value = f"({value})"
         after = trailing[name]
-        lines.append(f"{prefix}{value}," + (f"  {after[0]}" if after else ""))
+        lines.append(f"{prefix}{value_of(name, value)}," + (f"  {after[0]}" if after else ""))
         lines.extend(after[1:])  # comments on lines of their own below the argument
     return f"pytest.{exp.helper}({nl}{nl.join(lines)}{nl})"
 
@@ -75,7 +83,9 @@ def convert_context_managers(module: cst.Module, items: list[tuple[cst.Call, Exp
             _call_text(module, updated, _rebind(updated, exp, where)), config=module.config_for_parsing)
     for attr in attributes:
         edits[attr] = _rename_exception
-    return Fix(description=description, safety=safety, edits=edits, imports=("pytest",), reformat=multiline)  # type: ignore[arg-type]
+    check = any(exp.check for _, exp in items)
+    return Fix(description=description, safety=safety, edits=edits,  # type: ignore[arg-type]
+               imports=("pytest", "re") if check else ("pytest",), reformat=multiline or check)
 
 
 def _positions(call: cst.Call, exp: Expectation) -> tuple[int, int | None]:
@@ -90,7 +100,7 @@ def _rebind(updated: cst.Call, exp: Expectation, where: tuple[int, int | None]) 
     """The same expectation, read from the call after nested edits (which
     change what is inside the arguments, never how many there are)."""
     expected, regex = where
-    return Expectation(exp.helper, updated.args[expected], None if regex is None else updated.args[regex])
+    return Expectation(exp.helper, updated.args[expected], None if regex is None else updated.args[regex], exp.check)
 
 
 def convert_callable_form(module: cst.Module, line: cst.SimpleStatementLine, exp: Expectation,
@@ -104,7 +114,7 @@ def convert_callable_form(module: cst.Module, line: cst.SimpleStatementLine, exp
         expr = updated.body[0]
         assert isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)
         call = expr.value
-        current = Expectation(exp.helper, call.args[0], call.args[1] if exp.regex else None)
+        current = Expectation(exp.helper, call.args[0], call.args[1] if exp.regex else None, exp.check)
         nl = module.default_newline
         target = call.args[rest]
         func = target.value
@@ -135,7 +145,8 @@ def convert_callable_form(module: cst.Module, line: cst.SimpleStatementLine, exp
 
     code = module.code_for_node(line.body[0])
     multiline = "\n" in code or "\r" in code
-    return Fix(description=description, safety=safety, edits={line: build}, imports=("pytest",), reformat=multiline)
+    return Fix(description=description, safety=safety, edits={line: build},
+               imports=("pytest", "re") if exp.check else ("pytest",), reformat=multiline or exp.check)
 
 
 def _parses(module: cst.Module, statement: str) -> bool:

@@ -1,6 +1,7 @@
 """Shared detection for `self.assertRaises*` (TM102) and `self.assertWarns*` (TM103)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar, Sequence
 
 import libcst as cst
@@ -89,6 +90,29 @@ def _may_anchor_at_end(pattern: cst.BaseExpression) -> bool:
         text = cst.Module([]).code_for_node(pattern)
         return "$" in text or "\\Z" in text
     return False  # a name: not known here
+
+
+def _mentions_fstring(node: cst.CSTNode) -> bool:
+    found = False
+
+    class Visit(cst.CSTVisitor):
+        def visit_FormattedString(self, string: cst.FormattedString) -> None:
+            nonlocal found
+            found = True
+
+    node.visit(Visit())
+    return found
+
+
+def _pytest_has_check() -> bool:
+    """pytest.raises(check=...) exists from pytest 8.4 on."""
+    import importlib.metadata
+
+    try:
+        major, minor = (int(p) for p in importlib.metadata.version("pytest").split(".")[:2])
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return False
+    return (major, minor) >= (8, 4)
 
 
 def _mentions_comment(node: cst.CSTNode) -> bool:
@@ -278,10 +302,35 @@ class ExpectationRule(UnittestCallRule):
 
     def _safety(self, exps: Sequence[Expectation]) -> tuple[Safety, str]:
         """The fix's safety, and a note for its description when it is lower than the rule's."""
-        if self.helper == "raises" and any(e.regex is not None and _may_anchor_at_end(e.regex.value) for e in exps):
+        if self.helper == "raises" and any(e.regex is not None and not e.check and _may_anchor_at_end(e.regex.value)
+                                           for e in exps):
             return Safety.UNSAFE, (" (the pattern is anchored at the end, and pytest also "
                                    "matches the exception's notes, on the lines after its message)")
         return self.safety, ""
+
+    def _anchored(self, exp: Expectation) -> Expectation:
+        """`exp` with the pattern checked by `check=` when `match=` would not be
+        exact: a literal pattern anchored at the end (see _may_anchor_at_end).
+        Needs pytest >= 8.4 (`check=`) and a module where `re` is free for
+        `import re`; otherwise the `match=` rewrite stays, as an unsafe fix."""
+        if self.helper != "raises" or exp.regex is None or not _may_anchor_at_end(exp.regex.value):
+            return exp
+        pattern = exp.regex.value
+        if isinstance(pattern, cst.Call):
+            pattern = pattern.args[0].value
+        if not isinstance(pattern, (cst.SimpleString, cst.ConcatenatedString)) or _mentions_fstring(pattern) \
+                or not _pytest_has_check() or "re" in self._module_bound_names():
+            return exp
+        return replace(exp, check=True)
+
+    def _module_bound_names(self) -> set[str]:
+        if getattr(self, "_bound", None) is None:
+            from testmend.detectors.unittest_assertion import _BoundNames
+
+            collector = _BoundNames()
+            self.context.module.visit(collector)
+            self._bound = collector.names
+        return self._bound  # type: ignore[return-value]
 
     def _report_all(self, calls: list[tuple[cst.Call, str]], reason: str) -> None:
         for call, method in calls:
@@ -357,6 +406,7 @@ class ExpectationRule(UnittestCallRule):
         if isinstance(exp, str):
             self.report(call, f"self.{method}() left as is: {exp}")
             return
+        exp = self._anchored(exp)
         safety, note = self._safety([exp])
         fix = convert_callable_form(self.context.module, node, exp, needed, safety,
                                     f"replace self.{method}(..., callable) with `with pytest.{self.helper}(...)`{note}")
@@ -493,6 +543,7 @@ class ExpectationRule(UnittestCallRule):
                 self._report_all(calls, exp)  # type: ignore[arg-type]
                 return
             planned.append((call, exp))
+        planned = [(call, self._anchored(exp)) for call, exp in planned]
         first_call, first_method = planned[0][0], calls[0][1]
         renames = f" and {len(attributes)} `.exception` -> `.value`" if attributes else ""
         safety, note = self._safety([exp for _, exp in planned])

@@ -43,10 +43,12 @@ class UnittestRaises(ExpectationRule):
     ## Fix safety
     Safe: the same exception classes are accepted, the exception is the same
     object (`cm.value`), and the pattern is searched in `str(exception)` as
-    unittest does. Unsafe: a literal pattern anchored at the end (`$`, `\\Z`),
-    since pytest searches the message followed by the exception's PEP 678 notes,
-    one per line, and the anchor no longer matches when notes follow (patterns
-    held in variables are not inspected). Left alone, with the reason: a bound
+    unittest does. A literal pattern anchored at the end (`$`, `\\Z`) goes to
+    `check=lambda e: re.search(P, str(e))` (pytest >= 8.4) instead of `match=`:
+    pytest's match searches the message followed by the exception's PEP 678
+    notes, one per line, where the anchor no longer matches. Unsafe: such a
+    pattern kept as `match=` (an f-string, pytest < 8.4, or a module that binds
+    `re` to something else; patterns held in variables are not inspected). Left alone, with the reason: a bound
     name used other than as `cm.exception` (passed to a helper, rebound, used in
     a nested function, or `cm.exception.__traceback__`, which unittest clears
     and pytest keeps), `msg=` in the context-manager form, a call without a
