@@ -1,6 +1,7 @@
 """Shared detection for `self.assertRaises*` (TM102) and `self.assertWarns*` (TM103)."""
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from typing import ClassVar, Sequence
 
@@ -104,6 +105,19 @@ def _mentions_fstring(node: cst.CSTNode) -> bool:
     return found
 
 
+def _may_bind_re(text: str) -> bool:
+    """Whether the word `re` occurs other than as `import re` or `re.<name>`
+    (then the tree is searched for what binds it)."""
+    import re
+
+    for m in re.finditer(r"(?<![\w.])re\b", text):
+        if text[m.end():m.end() + 1] == "." or text[max(0, m.start() - 7):m.start()] == "import ":
+            continue
+        return True
+    return False
+
+
+@functools.lru_cache(maxsize=None)
 def _pytest_has_check() -> bool:
     """pytest.raises(check=...) exists from pytest 8.4 on."""
     import importlib.metadata
@@ -324,6 +338,8 @@ class ExpectationRule(UnittestCallRule):
         return replace(exp, check=True)
 
     def _module_bound_names(self) -> set[str]:
+        if getattr(self, "_bound", None) is None and self.context.text and not _may_bind_re(self.context.text):
+            self._bound: set[str] | None = set()  # the common case, without a pass over the tree
         if getattr(self, "_bound", None) is None:
             from testmend.detectors.unittest_assertion import _BoundNames
 

@@ -130,7 +130,7 @@ def parse_and_check(path: Path, job: Job) -> Parsed | FileError | None:
     for rule in with_required(rules):
         context = FileContext(path=path, module=module, suite=job.suite,
                               options=job.settings.options_for(rule.code, rule.defaults), outcomes=outcomes,
-                              settings=job.settings)
+                              settings=job.settings, text=source.text)
         instances.append(rule(context))
     if any(inst.METADATA_DEPENDENCIES for inst in instances):
         MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(instances)

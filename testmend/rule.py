@@ -68,6 +68,8 @@ class FileContext:
     # The run's settings, for codemods whose output depends on the project
     # (its oldest Python, its line length).
     settings: Settings = field(default_factory=Settings)
+    # The file's decoded text (module.code), for quick textual checks.
+    text: str = ""
 
 
 class Rule(cst.BatchableCSTVisitor):
