@@ -174,8 +174,9 @@ class UnittestTestCase(UnittestCallRule):
     tearDown reads as a global (they become one function), bases or subclasses
     in other files, mixins in other files that use TestCase methods (a mixin in
     the same file is converted with the class), skip decorators on helper
-    methods, expectedFailure tests that use subTest, and class decorators
-    testmend does not know.
+    methods, expectedFailure tests that use subTest, class decorators
+    testmend does not know, and every class of a module that defines
+    `load_tests` (unittest builds that module's suite its own way).
     """
 
     code = "TM201"
@@ -202,6 +203,19 @@ class UnittestTestCase(UnittestCallRule):
 
     # ------------------------------------------------------------ collection
     def visit_Module(self, node: cst.Module) -> None:
+        # unittest's load_tests protocol: the module builds its own suite (often
+        # from the classes by name); a plain class would break it for unittest
+        self._load_tests = any(isinstance(stmt, cst.FunctionDef) and stmt.name.value == "load_tests"
+                               or isinstance(stmt, cst.SimpleStatementLine) and any(
+                                   isinstance(small, cst.Assign) and any(
+                                       isinstance(t.target, cst.Name) and t.target.value == "load_tests"
+                                       for t in small.targets)
+                                   or isinstance(small, (cst.Import, cst.ImportFrom))
+                                   and isinstance(small.names, (list, tuple))
+                                   and any((a.evaluated_alias or a.evaluated_name) == "load_tests"
+                                           for a in small.names)
+                                   for small in stmt.body)
+                               for stmt in node.body)
         for stmt in node.body:
             if not isinstance(stmt, cst.SimpleStatementLine):
                 continue
@@ -587,6 +601,9 @@ class UnittestTestCase(UnittestCallRule):
         if any(c.subtests for c in family) and not has_subtests_fixture():
             blockers.append("self.subTest needs pytest >= 9 (or pytest-subtests) for the subtests fixture")
         blockers += self._hook_blockers(family, mro_classes)
+        if getattr(self, "_load_tests", False):
+            blockers.append("the module defines load_tests, with which unittest builds its own suite "
+                            "(often from these classes); convert by hand once it is no longer needed")
         blockers += self._fixture_api_blockers(family, mixins, mro_classes)
         edits: dict[cst.CSTNode, object] = {}
         safety = Safety.SAFE
