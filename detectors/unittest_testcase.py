@@ -78,6 +78,24 @@ class _Class:
     self_calls: set[str] = field(default_factory=set)  # self.<name>() called in the class
 
 
+def _constructs(family: list[_Class]) -> str:
+    """` (12 assertions, setUp/tearDown, 2 skips)`: the unittest constructs a conversion rewrites."""
+    hooks = sorted({m for c in family for m in c.methods if m in ("setUp", "tearDown", "setUpClass",
+                                                                  "tearDownClass")},
+                   key=["setUp", "tearDown", "setUpClass", "tearDownClass"].index)
+    counts = [(sum(len(c.asserts) for c in family), "assertion"),
+              (sum(len(c.skips) + len(c.marks) for c in family), "skip/xfail"),
+              (sum(len(c.subtests) for c in family), "subTest"),
+              (sum(len(c.cleanups) for c in family), "cleanup"),
+              (sum(len(c.logs) for c in family), "assertLogs"),
+              (sum(len(c.ids) for c in family), "id()")]
+    plural = {"assertion", "subTest", "cleanup"}
+    parts = [f"{n} {what}{'s' if n != 1 and what in plural else ''}" for n, what in counts if n]
+    if hooks:
+        parts.insert(1 if counts[0][0] else 0, "/".join(hooks))
+    return f" ({', '.join(parts)})" if parts else ""
+
+
 class UnittestTestCase(UnittestCallRule):
     """Flags unittest.TestCase classes and converts each to a plain pytest class.
 
@@ -623,7 +641,8 @@ class UnittestTestCase(UnittestCallRule):
         first = family[0]
         if blockers:
             more = f" (and {len(blockers) - 1} more)" if len(blockers) > 1 else ""
-            self.report(first.node.name, f"TestCase class {first.qual} left as is: {blockers[0]}{more}")
+            self.report(first.node.name, f"TestCase class {first.qual}{_constructs(family)} left as is: "
+                                         f"{blockers[0]}{more}")
             return
         for mixin in mixins:
             edits.update(self._shared_edits(mixin))
@@ -668,7 +687,7 @@ class UnittestTestCase(UnittestCallRule):
         fix = Fix(description=f"convert {names} to plain pytest class{'es' if len(family) > 1 else ''}",
                   safety=safety, edits=edits, imports=tuple(sorted(imports)), reformat=False,
                   unused_imports=("unittest",))  # type: ignore[arg-type]
-        self.report(first.node.name, f"TestCase class {names} can be a plain pytest class", fix)
+        self.report(first.node.name, f"TestCase class {names}{_constructs(family)} can be a plain pytest class", fix)
 
     def _pytest_config(self) -> PytestConfig:
         """The suite's pytest configuration, unless this file lies outside the
