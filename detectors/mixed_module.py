@@ -64,6 +64,6 @@ class MixedModule(TestFunctionRule):
             listed = list(names)
             return ", ".join(listed[:3]) + (f" and {len(listed) - 3} more" if len(listed) > 3 else "")
 
-        self.report(original_node, f"this module mixes unittest.TestCase classes ({some(self._unittest)}) "
+        self.report(original_node, f"this module mixes unittest.TestCase classes and their mixins ({some(self._unittest)}) "
                                    f"with pytest-style tests ({some(self._pytest)}); convert the TestCase "
                                    "classes (TM201) so the module has one style")

@@ -1136,7 +1136,7 @@ def test_mixed_module_flags_once(tmp_path: Path) -> None:
             assert 1
         """
     found = audit(tmp_path, "TM607", source)
-    assert found == [(1, "this module mixes unittest.TestCase classes (TestA) with pytest-style tests "
+    assert found == [(1, "this module mixes unittest.TestCase classes and their mixins (TestA) with pytest-style tests "
                          "(test_b, test_c); convert the TestCase classes (TM201) so the module has one style")]
     assert rule_by_code("TM607").severity.value == "info"
 
