@@ -78,6 +78,17 @@ class _Class:
     self_calls: set[str] = field(default_factory=set)  # self.<name>() called in the class
 
 
+def _names_in(node: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+
+    class Names(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.add(name.value)
+
+    node.visit(Names())
+    return found
+
+
 def _constructs(family: list[_Class]) -> str:
     """` (12 assertions, setUp/tearDown, 2 skips)`: the unittest constructs a conversion rewrites."""
     hooks = sorted({m for c in family for m in c.methods if m in ("setUp", "tearDown", "setUpClass",
@@ -193,8 +204,8 @@ class UnittestTestCase(UnittestCallRule):
     in other files, mixins in other files that use TestCase methods (a mixin in
     the same file is converted with the class), skip decorators on helper
     methods, expectedFailure tests that use subTest, class decorators
-    testmend does not know, and every class of a module that defines
-    `load_tests` (unittest builds that module's suite its own way).
+    testmend does not know, and classes that the module's `load_tests` names
+    (unittest builds that suite from them).
     """
 
     code = "TM201"
@@ -221,19 +232,16 @@ class UnittestTestCase(UnittestCallRule):
 
     # ------------------------------------------------------------ collection
     def visit_Module(self, node: cst.Module) -> None:
-        # unittest's load_tests protocol: the module builds its own suite (often
-        # from the classes by name); a plain class would break it for unittest
-        self._load_tests = any(isinstance(stmt, cst.FunctionDef) and stmt.name.value == "load_tests"
-                               or isinstance(stmt, cst.SimpleStatementLine) and any(
-                                   isinstance(small, cst.Assign) and any(
-                                       isinstance(t.target, cst.Name) and t.target.value == "load_tests"
-                                       for t in small.targets)
-                                   or isinstance(small, (cst.Import, cst.ImportFrom))
-                                   and isinstance(small.names, (list, tuple))
-                                   and any((a.evaluated_alias or a.evaluated_name) == "load_tests"
-                                           for a in small.names)
-                                   for small in stmt.body)
-                               for stmt in node.body)
+        # unittest's load_tests protocol: the module builds its own suite, and a
+        # load_tests naming a class (loader.loadTestsFromTestCase(TestA)) would
+        # break for unittest once the class is plain; one that only adds
+        # doctests does not care
+        self._load_tests_names: set[str] = set()
+        for stmt in node.body:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "load_tests":
+                self._load_tests_names |= _names_in(stmt)
+            elif isinstance(stmt, cst.SimpleStatementLine) and "load_tests" in _names_in(stmt):
+                self._load_tests_names.add("*")  # bound some other way: anything may be used
         for stmt in node.body:
             if not isinstance(stmt, cst.SimpleStatementLine):
                 continue
@@ -619,9 +627,10 @@ class UnittestTestCase(UnittestCallRule):
         if any(c.subtests for c in family) and not has_subtests_fixture():
             blockers.append("self.subTest needs pytest >= 9 (or pytest-subtests) for the subtests fixture")
         blockers += self._hook_blockers(family, mro_classes)
-        if getattr(self, "_load_tests", False):
-            blockers.append("the module defines load_tests, with which unittest builds its own suite "
-                            "(often from these classes); convert by hand once it is no longer needed")
+        named = getattr(self, "_load_tests_names", set())
+        if "*" in named or any(c.qual.split(".")[0] in named for c in family):
+            blockers.append("the module's load_tests builds unittest's suite from this class; "
+                            "convert it by hand once load_tests no longer needs it")
         blockers += self._fixture_api_blockers(family, mixins, mro_classes)
         edits: dict[cst.CSTNode, object] = {}
         safety = Safety.SAFE
