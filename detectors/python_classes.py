@@ -11,7 +11,7 @@ from testmend.rule import Rule, SuiteIndex
 from testmend.source import SourceError, read_source
 from testmend.unittest_api import TestCaseClasses
 
-_SUFFIXES = ("TestCase", "Tests", "Test")
+_SUFFIXES = ("TestCase", "Tests", "Test", "tests")  # "Convolvetests": a lowercase typo
 # Bases known to give a class no __init__/__new__ (pytest collects such a class quietly).
 _NO_INIT = {"builtins.object", "object", "abc.ABC"}
 
@@ -24,7 +24,7 @@ class PythonClasses(Rule):
     plain class only when its name matches `python_classes` (default: starts
     with `Test`). A suite full of `LRUCacheTest` or `ParserTests` classes would
     lose them from collection when they stop being TestCases, so TM201 leaves
-    them alone. This rule adds the suffix patterns they need (`*Test`,
+    them alone. This rule adds the suffix patterns they need (`*Test`, `*tests`,
     `*Tests`, `*TestCase`) to the project's pytest configuration, keeping every
     node id; TM201 converts them on the next pass (`fix --write` runs passes
     until nothing changes).
