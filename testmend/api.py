@@ -81,6 +81,14 @@ def audit(paths: Sequence[Path], settings: Settings | None = None, progress: Pro
                      files_seen=len(files))
 
 
+def pytest_oracle(paths: Sequence[Path], settings: Settings | None = None):  # type: ignore[no-untyped-def]
+    """pytest's own missing fixtures under `paths` (it imports the test modules),
+    compared with the static index behind TM301: a pytest_oracle.OracleReport."""
+    from .pytest_oracle import ask_pytest
+
+    return ask_pytest(paths, settings or load_settings(list(paths)))
+
+
 MAX_PASSES = 4
 
 

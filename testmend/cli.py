@@ -125,12 +125,15 @@ def main() -> None:
 @click.option("--output", "output", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
               help="Write the markdown report to DIR: index.md and one PATH.md page per file (implies "
               "--format markdown).")
-def audit(paths: tuple[Path, ...], fmt: str, output: Path | None, **kw: Any) -> None:
+@click.option("--pytest-oracle", is_flag=True, help="Also ask pytest itself (`--setup-plan` in a subprocess, which "
+              "imports the test modules) which tests miss a fixture, and report where it disagrees with TM301.")
+def audit(paths: tuple[Path, ...], fmt: str, output: Path | None, pytest_oracle: bool, **kw: Any) -> None:
     """Report findings in PATHS (default: the current directory).
 
     Exit status: 0 when nothing is found, 1 when there are findings or files
-    that could not be read, 2 on a usage error (or when --output DIR cannot be
-    written).
+    that could not be read (or, with --pytest-oracle, when pytest disagrees with
+    the fixture index or cannot be asked), 2 on a usage error (or when --output
+    DIR cannot be written).
     """
     if output is not None:
         source = click.get_current_context().get_parameter_source("fmt")
@@ -140,13 +143,21 @@ def audit(paths: tuple[Path, ...], fmt: str, output: Path | None, **kw: Any) -> 
     paths = paths or (Path("."),)
     settings = _settings(paths, kw)
     run = _run_with_progress(api.audit, list(paths), settings)
+    oracle = api.pytest_oracle(list(paths), settings) if pytest_oracle else None
     if fmt == "markdown":
         _markdown_report(run, paths, settings, output)
     elif fmt == "json":
         from .report import build_report
 
         report = build_report(run, list(paths), settings).to_dict()
-        click.echo(json_report.render(run, report=report), nl=False)
+        rendered = json_report.render(run, report=report)
+        if oracle is not None:
+            import json
+
+            doc = json.loads(rendered)
+            doc["pytest_oracle"] = oracle.to_dict()
+            rendered = json.dumps(doc, indent=2, sort_keys=False) + "\n"
+        click.echo(rendered, nl=False)
     elif fmt == "sarif":
         from .output import sarif
 
@@ -155,7 +166,10 @@ def audit(paths: tuple[Path, ...], fmt: str, output: Path | None, **kw: Any) -> 
         # Fix: click.echo strips ANSI codes whenever the stream is not a
         # terminal, so `--color` had no effect on piped output; pass the flag on.
         click.echo(text.audit_report(run, _color(kw["color"])), nl=False, color=kw["color"])
-    sys.exit(1 if run.findings or run.errors else 0)
+    if oracle is not None and fmt != "json":
+        click.echo(oracle.text(), nl=False, err=fmt in ("sarif", "markdown"))
+    disagrees = oracle is not None and not oracle.agrees
+    sys.exit(1 if run.findings or run.errors or disagrees else 0)
 
 
 def _markdown_report(run: RunResult, paths: tuple[Path, ...], settings: Settings, output: Path | None) -> None:

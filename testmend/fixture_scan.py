@@ -686,7 +686,20 @@ class _Scanner:
         dynamic = None
         runtime = None
         handled: set[int] = set()
-        for node in ast.walk(self.tree):
+        # Only what the scan reads as a definition is handled: functions and
+        # assignments at module or class level. A fixture decorated inside a
+        # function (a factory: `dyn = make("dyn")`) is created at run time.
+        scanned: list[ast.stmt] = []
+        bodies = [self.tree.body]
+        while bodies:
+            for stmt in bodies.pop():
+                scanned.append(stmt)
+                if isinstance(stmt, ast.ClassDef):
+                    bodies.append(stmt.body)
+                elif isinstance(stmt, (ast.If, ast.Try, ast.With)):  # conditional definitions
+                    bodies.extend([getattr(stmt, a) for a in ("body", "orelse", "finalbody") if hasattr(stmt, a)])
+                    bodies.extend(h.body for h in getattr(stmt, "handlers", []))
+        for node in scanned:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 handled.update(id(d) for d in node.decorator_list)
                 handled.update(id(d.func) for d in node.decorator_list if isinstance(d, ast.Call))
