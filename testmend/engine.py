@@ -303,8 +303,16 @@ def build_suite(paths: Sequence[Path], rules: Sequence[type[Rule]], settings: Se
     suite.data[UNPARSED] = frozenset(p for p in paths if p not in indexed)  # see parse_and_check
     for analysis in todo:
         per_file = {p: f[analysis.name] for p, f in facts}
-        suite.data[analysis.name] = analysis.build(per_file, settings.root)
+        try:
+            suite.data[analysis.name] = analysis.build(per_file, settings.root)
+        except Exception as exc:  # an analysis bug must not cost the other rules their run
+            suite.data.setdefault(SUITE_ERRORS, []).append(
+                f"internal error in the suite analysis {analysis.name} ({type(exc).__name__}: {exc}); "
+                "the rules that need it were skipped; please report it")
     return suite
+
+
+SUITE_ERRORS = "suite-errors"  # suite.data key: what went wrong in the suite phase
 
 
 def suite_results(rules: Sequence[type[Rule]], suite: SuiteIndex, settings: Settings,
@@ -325,8 +333,17 @@ def suite_results(rules: Sequence[type[Rule]], suite: SuiteIndex, settings: Sett
     by_path: dict[Path, list[Finding]] = {}
     changes: dict[Path, FileChange] = {}
     withheld: set[int] = set()  # findings with a change left for the next pass
+    problems = list(suite.data.get(SUITE_ERRORS, []))
     for rule in rules:
-        for finding, change in rule.check_suite(suite, settings.options_for(rule.code, rule.defaults)):
+        if any(a.name not in suite.data for a in rule.needs) and rule.needs and not rule.per_file:
+            continue  # its analysis failed (reported below)
+        try:
+            pairs = rule.check_suite(suite, settings.options_for(rule.code, rule.defaults))
+        except Exception as exc:  # one rule's bug must not cost the others their findings
+            problems.append(f"internal error in {rule.code} ({type(exc).__name__}: {exc}); its suite-wide "
+                            "findings were skipped; please report it")
+            continue
+        for finding, change in pairs:
             listed = by_path.setdefault(finding.path, [])
             if not any(f is finding for f in listed):
                 listed.append(finding)
@@ -354,4 +371,5 @@ def suite_results(rules: Sequence[type[Rule]], suite: SuiteIndex, settings: Sett
     for path, findings in by_path.items():
         out.append(FileResult(path, findings=tuple(findings), change=changes.pop(path.resolve(), None)))
     out.extend(FileResult(c.path, change=c) for c in changes.values())
+    out.extend(FileResult(settings.root, error=FileError(settings.root, p)) for p in problems)
     return out

@@ -326,3 +326,24 @@ def test_fix_interactively_writes_finished_files_before_an_interrupt(tmp_path: P
     with pytest.raises(KeyboardInterrupt):
         api.fix_interactively([tmp_path], ask, settings(tmp_path))
     assert a.read_text() == TWO_FIXED
+
+
+def test_a_broken_suite_analysis_is_reported_and_the_other_rules_still_run(tmp_path: Path, monkeypatch) -> None:
+    """Fix: pytest missing from testmend's environment made the fixture index
+    raise, and the whole run died with a traceback."""
+    from testmend import fixture_index
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ModuleNotFoundError("No module named '_pytest'")
+
+    monkeypatch.setattr(fixture_index.FixtureIndex, "build", staticmethod(broken))
+    (tmp_path / "test_a.py").write_text("import unittest\n\n\nclass TestA(unittest.TestCase):\n"
+                                        "    def test_a(self):\n        self.assertEqual(1, 1)\n")
+    from testmend import api
+    from testmend.config import load_settings
+
+    run = api.audit([tmp_path], load_settings([tmp_path], jobs=1))
+    assert any(f.code == "TM101" for f in run.findings)
+    assert not any(f.code == "TM301" for f in run.findings)
+    [error] = run.errors
+    assert "internal error in the suite analysis fixture-index (ModuleNotFoundError" in error.message
