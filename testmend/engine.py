@@ -335,7 +335,8 @@ def suite_results(rules: Sequence[type[Rule]], suite: SuiteIndex, settings: Sett
     withheld: set[int] = set()  # findings with a change left for the next pass
     problems = list(suite.data.get(SUITE_ERRORS, []))
     for rule in rules:
-        if any(a.name not in suite.data for a in rule.needs) and rule.needs and not rule.per_file:
+        needs = getattr(rule, "needs", ())
+        if needs and not getattr(rule, "per_file", True) and any(a.name not in suite.data for a in needs):
             continue  # its analysis failed (reported below)
         try:
             pairs = rule.check_suite(suite, settings.options_for(rule.code, rule.defaults))
