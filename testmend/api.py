@@ -15,8 +15,8 @@ from typing import Any, Callable, Iterator, Sequence
 from .config import Settings, load_settings
 from .discovery import discover
 from .engine import Job, Parsed, Progress, build_suite, chosen_fixes, parse_and_check, run_files, suite_results
-from .fixing import compiles, render
-from .formatting import changed_ranges, format_ranges, lines_of
+from .fixing import render
+from .formatting import lines_of
 from .model import FileChange, FileError, FileResult, Finding, RunResult, Safety
 from .registry import select_rules
 from .rule import Fix

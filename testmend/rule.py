@@ -9,7 +9,6 @@ result, which the rule reads from `context.suite.data`.
 """
 from __future__ import annotations
 
-import ast
 import re
 import inspect
 from dataclasses import dataclass, field
